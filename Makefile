@@ -1,0 +1,63 @@
+# linnet: every table from one analysis script, every figure from one figure script.
+# `make help` lists the targets. A second `make figures` does nothing.
+
+SHELL := bash
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Data set for the MNIST-family tables and figures: mnist (embedded sample or DATA_DIR) or fashion.
+DATA ?= mnist
+DATA_DIR ?=
+PYTEST_ARGS ?=
+
+LIB := $(wildcard linnet/*.py linnet/*/*.py)
+ANALYSIS_COMMON := $(wildcard analysis/_*.py)
+FIGURE_COMMON := figures/_common.py figures/linnet.mplstyle
+
+# Tables and figures that do not depend on DATA.
+TEACHER_TABLES := $(patsubst analysis/%.py,results/%.csv,$(wildcard analysis/teacher_*.py analysis/seed_notebook.py))
+TEACHER_FIGURES := $(patsubst figures/%.py,figures/out/%.png,$(wildcard figures/teacher_*.py))
+
+-include figures/deps.mk
+
+TABLES := $(TEACHER_TABLES) $(DATA_TABLES) $(EXTRA_TABLES)
+FIGURES := $(TEACHER_FIGURES) $(DATA_FIGURES) $(EXTRA_FIGURES)
+
+.PHONY: help setup tables figures test bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
+	  awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  variables: DATA=mnist|fashion  DATA_DIR=<folder with the four IDX files>"
+
+setup: $(STAMP) ## create .venv and install linnet (editable, with test extras) once
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+tables: $(TABLES) ## compute every table into results/
+
+figures: $(FIGURES) ## compute the tables and draw every figure into figures/out/
+
+results/%.csv: analysis/%.py $(LIB) $(ANALYSIS_COMMON) | $(STAMP)
+	$(PY) $< --out $@
+
+figures/out/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
+	$(PY) $< --tables results --out $@
+
+test: $(STAMP) ## run the test suite (unit, theory validation, smoke tests of every script)
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+bench: $(STAMP) ## run every benchmark in bench/ and print one table of ratios
+	$(PY) bench/run_all.py
+
+clean: ## remove tables and figures (keeps .venv)
+	rm -rf results figures/out

@@ -1,0 +1,54 @@
+"""What every figure script shares: the command line, the style, deterministic saving.
+
+A figure script reads tables only (it never simulates), draws one figure and saves it as
+PNG (for looking) and PDF (for papers) beside each other, with fixed size and no metadata
+timestamps, so the same tables give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from linnet import tables  # noqa: E402
+
+STYLE = Path(__file__).with_name("linnet.mplstyle")
+SIM_STYLE = dict(linestyle="-", linewidth=1.6, alpha=0.85)
+THEORY_STYLE = dict(linestyle="--", linewidth=1.4, color="black", alpha=0.9)
+
+
+def parser(name: str, doc: str | None) -> argparse.ArgumentParser:
+    """Options of every figure script: where the tables are and where the figure goes."""
+    p = argparse.ArgumentParser(prog=f"figures/{name}.py", description=doc)
+    p.add_argument("--tables", type=Path, default=Path("results"),
+                   help="folder holding the input tables (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=Path("figures/out") / f"{name}.png",
+                   help="output PNG; a PDF is written beside it (default: %(default)s)")
+    return p
+
+
+def read(folder: Path, name: str):
+    """Read table ``<folder>/<name>.csv``."""
+    return tables.read(Path(folder) / f"{name}.csv")
+
+
+def figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: float = 4.2, **kw):
+    """A figure of fixed size in the linnet style."""
+    plt.style.use(STYLE)
+    return plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kw)
+
+
+def save(fig, out: Path) -> Path:
+    """Save ``fig`` to ``out`` (PNG) and ``out`` with suffix .pdf, deterministically."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out.with_suffix(".png"), dpi=150, metadata={"Software": None})
+    fig.savefig(out.with_suffix(".pdf"), metadata={"Creator": None, "Producer": None,
+                                                   "CreationDate": None})
+    plt.close(fig)
+    return out

@@ -1,0 +1,291 @@
+r"""Input-output statistics of a regression task, their SVD modes and closed-form optima.
+
+Everything a full-batch linear network "sees" of a data set is in three numbers and two
+matrices, computed once from the samples (DESIGN.md, Conventions; THEORY.md §0):
+
+.. math::
+
+    \Sigma_{11} = X^\top X / P, \qquad \Sigma_{31} = Y^\top X / P, \qquad
+    \operatorname{Tr}\Sigma_{33} = \lVert Y \rVert_F^2 / P,
+
+with the rows of ``X`` (P, N) and ``Y`` (P, M) the samples. The loss of an end-to-end map
+``W`` (M, N) is then
+
+.. math::
+
+    \mathcal L(W) = \tfrac12 \operatorname{Tr}\Sigma_{33} - \operatorname{Tr}(W^\top\Sigma_{31})
+                  + \tfrac12 \operatorname{Tr}(W \Sigma_{11} W^\top)
+                  = \mathcal L_\star + \tfrac12 \operatorname{Tr}\big((W - W_\star)\Sigma_{11}(W - W_\star)^\top\big),
+
+where :math:`W_\star = \Sigma_{31}\Sigma_{11}^{+}` is the least-squares optimum and
+:math:`\mathcal L_\star` its loss. linnet evaluates the second form: it has no cancellation
+near the optimum, so losses stay accurate down to round-off of the data.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+
+from ._validation import as_float_array, nonnegative_int, positive_int
+
+__all__ = ["Modes", "Statistics"]
+
+
+@dataclass(frozen=True)
+class Modes:
+    r"""SVD modes of the whitened correlation :math:`\Sigma_{31}\Sigma_{11}^{-1/2} = U S V^\top`.
+
+    Attributes
+    ----------
+    U : ndarray, shape (M, r)
+        Output singular vectors :math:`u_\alpha` (columns).
+    s : ndarray, shape (r,)
+        Singular values :math:`s_1 \ge s_2 \ge \dots \ge s_r \ge 0`.
+    V : ndarray, shape (N, r)
+        Input singular vectors :math:`v_\alpha` in whitened input coordinates.
+    input_map : ndarray, shape (N, r)
+        :math:`\Sigma_{11}^{1/2} V`: the strength of mode :math:`\alpha` in an end-to-end map
+        ``W`` is :math:`u_\alpha^\top W \Sigma_{11}^{1/2} v_\alpha` = ``(U.T @ W @ input_map)[a, a]``.
+        Equal to ``V`` when the inputs are whitened.
+    """
+
+    U: np.ndarray
+    s: np.ndarray
+    V: np.ndarray
+    input_map: np.ndarray
+
+    @property
+    def rank(self) -> int:
+        """Number of modes r = min(M, N) (some may have s = 0)."""
+        return int(self.s.shape[0])
+
+    def reconstruct(self, rank: int | None = None) -> np.ndarray:
+        r"""Return :math:`\sum_{\alpha \le k} s_\alpha u_\alpha v_\alpha^\top`, shape (M, N)."""
+        k = self.rank if rank is None else rank
+        return (self.U[:, :k] * self.s[:k]) @ self.V[:, :k].T
+
+
+@dataclass(frozen=True, eq=False)
+class Statistics:
+    r"""Second-order statistics of a regression data set (THEORY.md §0).
+
+    Build with :meth:`from_data`; construct directly only for analytic statistics (for example
+    ``Statistics(np.eye(N), teacher, trace33)`` for a noiseless teacher on whitened inputs).
+
+    Parameters
+    ----------
+    sigma11 : ndarray, shape (N, N)
+        Input correlation :math:`X^\top X / P` (symmetric, positive semi-definite).
+    sigma31 : ndarray, shape (M, N)
+        Input-output correlation :math:`Y^\top X / P`.
+    trace33 : float
+        :math:`\operatorname{Tr}\Sigma_{33} = \lVert Y\rVert_F^2 / P`.
+    n_samples : int, optional
+        P, the number of samples the statistics came from (0 when analytic).
+    residual_loss : float, optional
+        :math:`\mathcal L_\star` measured on the samples; when omitted it is computed from the
+        statistics as :math:`\tfrac12(\operatorname{Tr}\Sigma_{33} - \lVert\Sigma_{31}\Sigma_{11}^{-1/2}\rVert_F^2)`.
+
+    Notes
+    -----
+    A singular :math:`\Sigma_{11}` (fewer samples than inputs, constant pixels) is handled by
+    the pseudo-inverse: optima are the minimum-norm solutions, as ``scipy.linalg.lstsq``
+    returns. Eigenvalues below ``rcond * max eigenvalue`` count as zero.
+    """
+
+    sigma11: np.ndarray
+    sigma31: np.ndarray
+    trace33: float
+    n_samples: int = 0
+    residual_loss: float | None = None
+    rcond: float = field(default=1e-10, repr=False)
+
+    def __post_init__(self):
+        s11 = as_float_array(self.sigma11, "sigma11", ndim=2)
+        s31 = as_float_array(self.sigma31, "sigma31", ndim=2)
+        n = s11.shape[0]
+        if s11.shape != (n, n):
+            raise ValueError(f"sigma11 must be square (N, N); got shape {s11.shape}")
+        if s31.shape[1] != n:
+            raise ValueError(
+                f"sigma31 must have shape (M, {n}) to match sigma11 of shape {s11.shape}; "
+                f"got {s31.shape}"
+            )
+        if not np.allclose(s11, s11.T, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(s11).max())):
+            raise ValueError("sigma11 must be symmetric; pass X.T @ X / P or symmetrise it")
+        object.__setattr__(self, "sigma11", s11)
+        object.__setattr__(self, "sigma31", s31)
+        object.__setattr__(self, "trace33", float(self.trace33))
+        object.__setattr__(self, "n_samples", nonnegative_int(self.n_samples, "n_samples"))
+        lam = self._eig[0]
+        if lam.min() < -1e-8 * max(lam.max(), 1e-300):
+            raise ValueError(
+                f"sigma11 must be positive semi-definite; its smallest eigenvalue is {lam.min():.3g}"
+            )
+        null = self._eig[1][:, ~self._keep]
+        if null.size and np.linalg.norm(s31 @ null) > 1e-8 * max(1.0, np.linalg.norm(s31)):
+            raise ValueError(
+                "sigma31 has a component along a null direction of sigma11, so the loss is "
+                "unbounded below: statistics from data never do this; compute both from the same X"
+            )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_data(cls, X, Y) -> "Statistics":
+        r"""Statistics of samples ``X`` (P, N) and targets ``Y`` (P, M), in one pass.
+
+        The least-squares residual :math:`\mathcal L_\star = \lVert Y - X W_\star^\top\rVert^2/2P`
+        is measured on the samples, so the loss of a converged network is accurate even when it
+        is near zero (a noiseless teacher).
+        """
+        X = as_float_array(X, "X", ndim=2)
+        Y = as_float_array(Y, "Y", ndim=(1, 2))
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        if X.shape[0] != Y.shape[0]:
+            raise ValueError(
+                f"X and Y must have the same number of rows (samples); got X {X.shape} and "
+                f"Y {Y.shape}. Rows are samples: pass X of shape (P, N) and Y of shape (P, M)"
+            )
+        P = X.shape[0]
+        stats = cls(X.T @ X / P, Y.T @ X / P, float(np.sum(Y * Y)) / P, n_samples=P)
+        residual = Y - X @ stats.optimum().T
+        object.__setattr__(stats, "residual_loss", float(np.sum(residual * residual)) / (2 * P))
+        return stats
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def n_in(self) -> int:
+        """N, the input dimension."""
+        return self.sigma11.shape[0]
+
+    @property
+    def n_out(self) -> int:
+        """M, the output dimension."""
+        return self.sigma31.shape[0]
+
+    @functools.cached_property
+    def is_white(self) -> bool:
+        """True when :math:`\\Sigma_{11} = I` to 1e-12 (whitened inputs)."""
+        return bool(np.allclose(self.sigma11, np.eye(self.n_in), rtol=0, atol=1e-12))
+
+    # ------------------------------------------------------------------ linear algebra
+    @functools.cached_property
+    def _eig(self):
+        lam, Q = np.linalg.eigh(self.sigma11)
+        return lam, Q
+
+    @functools.cached_property
+    def _keep(self) -> np.ndarray:
+        lam = self._eig[0]
+        return lam > self.rcond * max(lam.max(), 0.0)
+
+    @functools.cached_property
+    def is_singular(self) -> bool:
+        """True when :math:`\\Sigma_{11}` has eigenvalues below ``rcond`` times the largest."""
+        return bool(not self._keep.all())
+
+    def _sqrt_sigma11(self, power: float) -> np.ndarray:
+        lam, Q = self._eig
+        Qk, lk = Q[:, self._keep], lam[self._keep]
+        return (Qk * lk**power) @ Qk.T
+
+    @functools.cached_property
+    def modes(self) -> Modes:
+        r"""SVD modes of :math:`\Sigma_{31}\Sigma_{11}^{+1/2}` (:class:`Modes`); r = min(M, N)."""
+        if self.is_white:
+            M, root = self.sigma31, np.eye(self.n_in)
+        else:
+            M, root = self.sigma31 @ self._sqrt_sigma11(-0.5), self._sqrt_sigma11(0.5)
+        U, s, Vt = scipy.linalg.svd(M, full_matrices=False)
+        for a in (U, s, Vt):
+            a.setflags(write=False)
+        return Modes(U=U, s=s, V=Vt.T, input_map=root @ Vt.T)
+
+    # ------------------------------------------------------------------ optima
+    def _check_rank(self, rank):
+        r = min(self.n_in, self.n_out)
+        if rank is None:
+            return None
+        rank = positive_int(rank, "rank")
+        if rank > r:
+            raise ValueError(
+                f"rank must be at most min(N, M) = {r}; got {rank}. Pass rank=None for the "
+                "unconstrained optimum"
+            )
+        return rank
+
+    def optimum(self, rank: int | None = None) -> np.ndarray:
+        r"""The least-squares end-to-end map, optionally of rank at most ``rank``.
+
+        Parameters
+        ----------
+        rank : int, optional
+            Bottleneck width k (a hidden layer of k units). ``None``: unconstrained.
+
+        Returns
+        -------
+        W_star : ndarray, shape (M, N)
+
+        Notes
+        -----
+        Unconstrained: :math:`W_\star = \Sigma_{31}\Sigma_{11}^{-1}`, solved with
+        ``scipy.linalg.solve`` (minimum-norm ``lstsq`` when :math:`\Sigma_{11}` is singular).
+        Rank k (reduced-rank regression, THEORY.md §8):
+        :math:`W_k = [\Sigma_{31}\Sigma_{11}^{-1/2}]_k\,\Sigma_{11}^{-1/2}`, the truncated SVD
+        of the whitened correlation mapped back; with whitened inputs this is Eckart-Young.
+
+        References
+        ----------
+        Baldi & Hornik (1989), Neural Networks 2:53-58. Saxe et al. (2014), eq. (7).
+        """
+        rank = self._check_rank(rank)
+        if rank is None or rank >= min(self.n_in, self.n_out):
+            return self._ols.copy()
+        m = self.modes
+        W = (m.U[:, :rank] * m.s[:rank]) @ m.V[:, :rank].T
+        return W if self.is_white else W @ self._sqrt_sigma11(-0.5)
+
+    @functools.cached_property
+    def _ols(self) -> np.ndarray:
+        if self.is_white:
+            W = self.sigma31.copy()
+        elif not self.is_singular:
+            W = scipy.linalg.solve(self.sigma11, self.sigma31.T, assume_a="pos").T
+        else:
+            W = scipy.linalg.lstsq(self.sigma11, self.sigma31.T, cond=self.rcond)[0].T
+        W.setflags(write=False)
+        return W
+
+    def min_loss(self, rank: int | None = None) -> float:
+        r"""Smallest loss reachable by an end-to-end map of rank at most ``rank``.
+
+        :math:`\mathcal L_k = \mathcal L_\star + \tfrac12\sum_{\alpha > k} s_\alpha^2`, with
+        :math:`\mathcal L_\star` the least-squares residual (THEORY.md §8).
+        """
+        rank = self._check_rank(rank)
+        s = self.modes.s
+        tail = 0.0 if rank is None else 0.5 * float(np.sum(s[rank:] ** 2))
+        return self._residual + tail
+
+    @functools.cached_property
+    def _residual(self) -> float:
+        if self.residual_loss is not None:
+            return float(self.residual_loss)
+        return max(0.0, 0.5 * (self.trace33 - float(np.sum(self.modes.s**2))))
+
+    def loss(self, W) -> np.ndarray:
+        r"""Loss of end-to-end map(s) ``W`` (..., M, N): :math:`\mathcal L_\star + \tfrac12\operatorname{Tr}(D\Sigma_{11}D^\top)`, D = W − W⋆."""
+        W = np.asarray(W, dtype=np.float64)
+        if W.shape[-2:] != (self.n_out, self.n_in):
+            raise ValueError(
+                f"W must have shape (..., {self.n_out}, {self.n_in}) to match the statistics; "
+                f"got {W.shape}"
+            )
+        D = W - self._ols
+        G = D if self.is_white else D @ self.sigma11
+        return self._residual + 0.5 * np.sum(D * G, axis=(-2, -1))

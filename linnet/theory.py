@@ -1,0 +1,173 @@
+r"""Closed-form theory of learning in linear networks. No randomness in this module.
+
+Two-layer networks from small, decoupled initial weights on whitened inputs (Saxe, McClelland
+& Ganguli 2014; THEORY.md §1.4): every mode α of :math:`\Sigma_{31} = \sum_\alpha s_\alpha
+u_\alpha v_\alpha^\top` is learned independently along a logistic curve,
+
+.. math:: \tau\dot u = 2u(s - u), \qquad u(t) = \frac{s}{1 + (s/u_0 - 1)\,e^{-2st/\tau}},
+
+with τ = 1 and t = step · η (DESIGN.md). Gradient descent follows the exact discrete map
+:math:`u \leftarrow u\,(1 + \eta(s - u))^2` on the same manifold (THEORY.md §7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, nonnegative_int, positive_float
+
+__all__ = [
+    "mode_strength",
+    "mode_strength_discrete",
+    "learning_time",
+    "half_learning_time",
+    "half_learning_step",
+    "loss_curve",
+]
+
+
+def _positive(x, name):
+    x = as_float_array(x, name)
+    if np.any(x <= 0):
+        raise ValueError(f"{name} must be > 0 everywhere; got min {x.min():.3g}")
+    return x
+
+
+def mode_strength(t, s, u0) -> np.ndarray:
+    r"""Strength of a mode learned by gradient flow from decoupled init (Saxe et al. eq. 12).
+
+    Parameters
+    ----------
+    t : array_like
+        Times (τ = 1), broadcast against ``s`` and ``u0``.
+    s : array_like
+        Singular values :math:`s_\alpha > 0`.
+    u0 : array_like
+        Initial strengths, :math:`0 < u_0`.
+
+    Returns
+    -------
+    ndarray
+        :math:`u(t) = s / (1 + (s/u_0 - 1) e^{-2st})`, broadcast shape.
+
+    References
+    ----------
+    Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eq. (12).
+    """
+    t = as_float_array(t, "t")
+    s = _positive(s, "s")
+    u0 = _positive(u0, "u0")
+    with np.errstate(over="ignore"):
+        # e^{-2st} underflows to 0 for large t: the limit u = s is then exact.
+        return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t))
+
+
+def mode_strength_discrete(steps, s, u0, lr: float) -> np.ndarray:
+    r"""Strength after k gradient-descent steps from decoupled init: iterate :math:`u \leftarrow u(1+\eta(s-u))^2`.
+
+    Exact for matrix GD on two layers from aligned, balanced weights (THEORY.md §7).
+
+    Parameters
+    ----------
+    steps : array_like of int, shape (T,)
+        Steps at which to return u.
+    s, u0 : array_like, shape (r,)
+    lr : float
+
+    Returns
+    -------
+    ndarray, shape (T, r)
+    """
+    steps = np.asarray(steps)
+    if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer) or steps.min() < 0:
+        raise ValueError("steps must be a 1-D array of non-negative integers")
+    lr = positive_float(lr, "lr")
+    s = np.atleast_1d(as_float_array(s, "s"))
+    u = np.broadcast_to(np.atleast_1d(as_float_array(u0, "u0")), s.shape).copy()
+    out = np.empty((steps.size, s.size))
+    order = np.argsort(steps)
+    k = 0
+    for i in order:
+        for _ in range(int(steps[i]) - k):
+            u = u * (1.0 + lr * (s - u)) ** 2
+        k = int(steps[i])
+        out[i] = u
+    return out
+
+
+def learning_time(s, u0, uf) -> np.ndarray:
+    r"""Time for a mode to grow from ``u0`` to ``uf`` (Saxe et al. eq. 11).
+
+    .. math:: t = \frac{1}{2s}\ln\frac{u_f(s-u_0)}{u_0(s-u_f)}, \qquad 0 < u_0, u_f < s.
+    """
+    s = _positive(s, "s")
+    u0 = _positive(u0, "u0")
+    uf = _positive(uf, "uf")
+    if np.any(u0 >= s) or np.any(uf >= s):
+        raise ValueError("u0 and uf must be below s: a mode never reaches or passes s")
+    return np.log(uf * (s - u0) / (u0 * (s - uf))) / (2.0 * s)
+
+
+def half_learning_time(s, u0) -> np.ndarray:
+    r"""Time for a mode to reach half its final strength, :math:`t_{1/2} = \ln(s/u_0 - 1)/(2s)`."""
+    return learning_time(s, u0, 0.5 * _positive(s, "s"))
+
+
+def half_learning_step(s, u0, lr: float) -> np.ndarray:
+    r"""Gradient-descent step at which :math:`u = s/2`, from the exact discrete map.
+
+    Early growth per step is :math:`(1+\eta s)^2`, not :math:`e^{2\eta s}`, so the discrete
+    plateau is shorter than :math:`t_{1/2}/\eta` by a factor :math:`\approx \eta s/\ln(1+\eta s)`
+    (THEORY.md §7). Returns the first step k with :math:`u_k \ge s/2`, as float.
+    """
+    lr = positive_float(lr, "lr")
+    s = np.atleast_1d(_positive(s, "s"))
+    u = np.broadcast_to(np.atleast_1d(_positive(u0, "u0")), s.shape).copy()
+    k = np.zeros(s.shape)
+    done = u >= s / 2
+    n = 0
+    while not done.all():
+        n += 1
+        u = np.where(done, u, u * (1.0 + lr * (s - u)) ** 2)
+        newly = ~done & (u >= s / 2)
+        k[newly] = n
+        done |= newly
+        if n > 10_000_000:
+            raise RuntimeError("half_learning_step did not converge; lr is far too small")
+    return k
+
+
+def loss_curve(t, s, u0, residual: float, n_hidden: int | None = None) -> np.ndarray:
+    r"""Loss over time of a two-layer network from decoupled init on whitened inputs.
+
+    .. math:: \mathcal L(t) = \mathcal L_\star + \tfrac12\sum_\alpha \big(s_\alpha - u_\alpha(t)\big)^2
+
+    where :math:`\mathcal L_\star = \tfrac12(\operatorname{Tr}\Sigma_{33} - \sum s_\alpha^2)` is
+    the least-squares residual (``stats.min_loss()``) and modes beyond the hidden width keep
+    :math:`u_\alpha = 0` (THEORY.md §1.4).
+
+    Parameters
+    ----------
+    t : array_like, shape (T,)
+    s : array_like, shape (r,)
+        All singular values of the task (zeros allowed: they add nothing).
+    u0 : float or array_like, shape (k,)
+        Initial strengths of the first k = min(r, n_hidden) modes.
+    residual : float
+        :math:`\mathcal L_\star`.
+    n_hidden : int, optional
+        Hidden width; modes beyond it are never learned.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
+    t = np.atleast_1d(as_float_array(t, "t"))
+    s = np.atleast_1d(as_float_array(s, "s"))
+    k = s.size if n_hidden is None else min(s.size, nonnegative_int(n_hidden, "n_hidden"))
+    learned = s[:k] > 0
+    u = np.zeros((t.size, s.size))
+    if np.any(learned):
+        u0k = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,))[learned]
+        u[:, :k][:, learned] = mode_strength(t[:, None], s[:k][learned], u0k)
+    return residual + 0.5 * np.sum((s - u) ** 2, axis=1)

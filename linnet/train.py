@@ -1,0 +1,349 @@
+r"""Training: full-batch gradient descent on statistics, minibatch SGD on data, gradient flow.
+
+Time convention (DESIGN.md, THEORY.md §0): gradient descent with step η is the Euler step of
+gradient flow :math:`\dot W_l = -\partial\mathcal L/\partial W_l` (τ = 1), so the theory time of
+step k is t = k·η. Every :class:`Trajectory` carries both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.integrate
+
+from ._validation import as_float_array, check_rng, nonnegative_int, positive_int
+from .network import _grads_from_error, check_weights, end_to_end, gradients_from_data
+from .stats import Statistics
+
+__all__ = ["Trajectory", "log_steps", "stability_bound", "gradient_descent", "sgd", "gradient_flow"]
+
+
+def log_steps(steps: int, n: int = 60) -> np.ndarray:
+    """Recording grid: step 0 and about ``n`` log-spaced steps up to ``steps`` (unique ints)."""
+    steps = nonnegative_int(steps, "steps")
+    if steps == 0:
+        return np.zeros(1, dtype=np.int64)
+    grid = np.unique(np.round(np.geomspace(1, steps, n)).astype(np.int64))
+    return np.concatenate([[0], grid])
+
+
+def stability_bound(s1: float, depth: int) -> float:
+    r"""Largest stable step near the balanced optimum, :math:`\eta < 2/(L\,s_1^{2-2/L})`.
+
+    For two layers this is η < 1/s1 (THEORY.md §7): the top Hessian eigenvalue at the balanced
+    global minimum is :math:`L s_1^{2-2/L}`.
+    """
+    return 2.0 / (depth * float(s1) ** (2.0 - 2.0 / depth))
+
+
+@dataclass
+class Trajectory:
+    """What a training run recorded.
+
+    Attributes
+    ----------
+    step : ndarray, shape (T,)
+        Recorded steps.
+    time : ndarray, shape (T,) or (T, K)
+        Theory time t = step · η (per member when η differs across the ensemble).
+    loss : ndarray, shape (T,) or (T, K)
+        Loss at each recorded step; NaN after a member diverged.
+    product : ndarray, shape (T, [K,] M, N)
+        End-to-end map :math:`W_L\\cdots W_1` at each recorded step.
+    weights : tuple of ndarray
+        Final weights (of a diverged member: its last weights, which are not finite).
+    history : list of tuple of ndarray or None
+        All layers at each recorded step, when ``keep_weights=True``.
+    diverged : ndarray of bool, shape () or (K,)
+        Whether the loss became non-finite.
+    diverged_step : ndarray of int, shape () or (K,)
+        First step with a non-finite loss (−1 if none).
+    message : str
+        Empty, or why a run diverged with the stability bound.
+    """
+
+    step: np.ndarray
+    time: np.ndarray
+    loss: np.ndarray
+    product: np.ndarray
+    weights: tuple
+    diverged: np.ndarray
+    diverged_step: np.ndarray
+    lr: np.ndarray
+    history: list | None = None
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _check_record(record_steps, steps: int) -> np.ndarray:
+    if record_steps is None:
+        return log_steps(steps)
+    rec = np.asarray(record_steps)
+    if rec.ndim != 1 or rec.size == 0 or not np.issubdtype(rec.dtype, np.integer):
+        raise ValueError(f"record_steps must be a 1-D array of integers; got {record_steps!r}")
+    if rec.min() < 0 or rec.max() > steps:
+        raise ValueError(
+            f"record_steps must lie in [0, steps={steps}]; got values from {rec.min()} to {rec.max()}"
+        )
+    return np.unique(rec.astype(np.int64))
+
+
+def _check_lr(lr, lead: tuple) -> np.ndarray:
+    lr = np.asarray(lr, dtype=np.float64)
+    if lr.ndim > len(lead) or (lr.ndim and lr.shape != lead[: lr.ndim] and lr.shape != lead):
+        raise ValueError(
+            f"lr must be a scalar or have the ensemble shape {lead}; got shape {lr.shape}"
+        )
+    if not np.all(np.isfinite(lr)) or np.any(lr <= 0):
+        raise ValueError(f"lr must be finite and > 0; got {lr if lr.ndim else float(lr)}")
+    return np.broadcast_to(lr, lead).copy() if lead else lr
+
+
+def _divergence_message(lr, s1: float, depth: int, step) -> str:
+    bound = stability_bound(s1, depth)
+    return (
+        f"the loss became non-finite (first at step {step}) with lr = {np.max(lr):.4g}; gradient "
+        f"descent on a depth-{depth} linear network is stable near the optimum only for "
+        f"lr < 2/(L·s1^(2-2/L)) = {bound:.4g} (lr < 1/s1 for two layers, s1 = {s1:.4g}), and "
+        "large initial weights need smaller steps still"
+    )
+
+
+def gradient_descent(
+    weights,
+    stats: Statistics,
+    lr,
+    steps: int,
+    *,
+    record_steps=None,
+    keep_weights: bool = False,
+    progress: bool = False,
+) -> Trajectory:
+    r"""Full-batch gradient descent computed from the statistics.
+
+    Each step costs O(L·M·n²) whatever the number of samples P (DESIGN.md, Performance).
+
+    Parameters
+    ----------
+    weights : tuple of ndarray
+        Initial ``(W1, ..., WL)``, shapes (..., n_{l+1}, n_l); a leading axis K steps K
+        networks together.
+    stats : Statistics
+        The task (``Statistics.from_data(X, Y)``).
+    lr : float or ndarray of shape (K,)
+        Step η > 0 (one per ensemble member if an array).
+    steps : int
+        Number of steps.
+    record_steps : array_like of int, optional
+        Steps at which to record (default: :func:`log_steps`).
+    keep_weights : bool
+        Also keep every layer at each recorded step (``Trajectory.history``).
+    progress : bool
+        Show a tqdm progress bar (only when output is a terminal).
+
+    Returns
+    -------
+    Trajectory
+
+    Notes
+    -----
+    :math:`W_l \leftarrow W_l - \eta\,\partial\mathcal L/\partial W_l`, all layers from the same
+    weights. A member whose loss becomes non-finite is marked diverged and frozen; the others go
+    on. Floating-point overflow in a diverging member is expected data, not an error.
+    """
+    weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
+    steps = nonnegative_int(steps, "steps")
+    lead = weights[0].shape[:-2]
+    lr = _check_lr(lr, lead)
+    rec = _check_record(record_steps, steps)
+    return _run(
+        [W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
+        grad_fn=lambda ws, k, G: _grads_from_error(ws, -G),
+    )
+
+
+def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn):
+    """The training loop shared by GD and SGD: update, check divergence, record.
+
+    ``grad_fn(ws, k, G)`` returns the layer gradients of step k, given ``G`` = W Σ11 − Σ31,
+    the full-batch end-to-end gradient that the loop computes anyway for the loss.
+    """
+    lead = ws[0].shape[:-2]
+    eta = lr[..., None, None] if lead else lr
+    alive = np.ones(lead, dtype=bool)
+    div_step = np.full(lead, -1, dtype=np.int64)
+    T = rec.size
+    losses = np.full((T,) + lead, np.nan)
+    products = np.full((T,) + lead + (stats.n_out, stats.n_in), np.nan)
+    history = [] if keep_weights else None
+    Wopt = stats._ols
+    white = stats.is_white
+    s11 = stats.sigma11
+    r = 0
+    bar = _progress(steps, progress)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k in range(steps + 1):
+            P = end_to_end(ws)
+            D = P - Wopt
+            G = D if white else D @ s11  # -E: the end-to-end gradient of the full-batch loss
+            loss = stats._residual + 0.5 * np.sum(D * G, axis=(-2, -1))
+            bad = alive & ~np.isfinite(loss)
+            if np.any(bad):
+                div_step = np.where(bad, k, div_step)
+                alive = alive & ~bad
+                if lead:
+                    eta = np.where(alive[..., None, None], eta, 0.0)
+            if r < T and rec[r] == k:
+                losses[r] = np.where(alive, loss, np.nan)
+                products[r] = P
+                if keep_weights:
+                    history.append(tuple(W.copy() for W in ws))
+                r += 1
+            if k == steps or not np.any(alive):
+                break
+            grads = grad_fn(ws, k, G)
+            for W, g in zip(ws, grads):
+                W -= eta * g
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    diverged = ~alive
+    msg = ""
+    if np.any(diverged):
+        msg = _divergence_message(lr, float(stats.modes.s[0]), len(ws), int(div_step[diverged].min()))
+    step = rec
+    time = step[:, None] * lr[None] if lead and lr.ndim else step * lr
+    return Trajectory(
+        step=step, time=np.asarray(time, dtype=np.float64), loss=losses, product=products,
+        weights=tuple(ws), diverged=np.asarray(diverged), diverged_step=np.asarray(div_step),
+        lr=np.asarray(lr), history=history, message=msg,
+    )
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="step", disable=not sys.stderr.isatty(), leave=False)
+
+
+def sgd(
+    weights,
+    X,
+    Y,
+    lr,
+    steps: int,
+    *,
+    batch_size: int,
+    rng: np.random.Generator,
+    record_steps=None,
+    keep_weights: bool = False,
+    progress: bool = False,
+) -> Trajectory:
+    r"""Minibatch stochastic gradient descent on samples ``X`` (P, N), ``Y`` (P, M).
+
+    Batches are drawn without replacement within each epoch (a new permutation every epoch,
+    from ``rng``). Losses are recorded on the full data set, computed from its statistics.
+    With ``batch_size = P`` this is full-batch gradient descent.
+
+    Parameters
+    ----------
+    batch_size : int
+        B, samples per step (1 ≤ B ≤ P).
+    rng : numpy.random.Generator
+        Draws the batches.
+
+    Notes
+    -----
+    Each step's gradient is the full-batch formula applied to the batch statistics, at the
+    same 1/2B normalisation, so the expected step equals the GD step and t = k·η holds.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    Y = as_float_array(Y, "Y", ndim=2)
+    stats = Statistics.from_data(X, Y)
+    weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
+    steps = nonnegative_int(steps, "steps")
+    P = X.shape[0]
+    batch_size = positive_int(batch_size, "batch_size")
+    if batch_size > P:
+        raise ValueError(f"batch_size must be at most P = {P}; got {batch_size}")
+    check_rng(rng)
+    lead = weights[0].shape[:-2]
+    lr = _check_lr(lr, lead)
+    rec = _check_record(record_steps, steps)
+    per_epoch = P // batch_size
+    perm = rng.permutation(P)
+
+    def grad_fn(ws, k, _G):
+        nonlocal perm
+        j = k % per_epoch
+        if j == 0 and k:
+            perm = rng.permutation(P)
+        idx = perm[j * batch_size:(j + 1) * batch_size]
+        return gradients_from_data(ws, X[idx], Y[idx])
+
+    return _run([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
+                grad_fn=grad_fn)
+
+
+def gradient_flow(
+    weights,
+    stats: Statistics,
+    times: Sequence[float],
+    *,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+    method: str = "DOP853",
+) -> Trajectory:
+    r"""Integrate gradient flow :math:`\dot W_l = -\partial\mathcal L/\partial W_l` with ``scipy.integrate.solve_ivp``.
+
+    The reference where no closed form applies: any initial weights, any depth, non-whitened
+    inputs. Accepts no ensemble axis.
+
+    Parameters
+    ----------
+    times : array_like of float
+        Increasing times t ≥ 0 at which to record (t = 0 is the initial state).
+    rtol, atol : float
+        Integrator tolerances.
+    """
+    weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
+    if weights[0].ndim != 2:
+        raise ValueError("gradient_flow takes a single network (no ensemble axis); loop over members")
+    t = as_float_array(times, "times", ndim=1)
+    if t.min() < 0 or np.any(np.diff(t) <= 0):
+        raise ValueError("times must be increasing and >= 0")
+    shapes = [W.shape for W in weights]
+    sizes = np.cumsum([0] + [W.size for W in weights])
+
+    def unpack(y):
+        return tuple(y[a:b].reshape(s) for a, b, s in zip(sizes[:-1], sizes[1:], shapes))
+
+    def rhs(_t, y):
+        ws = unpack(y)
+        E = stats.sigma31 - _end_to_end_times_s11(ws, stats)
+        return -np.concatenate([g.ravel() for g in _grads_from_error(ws, E)])
+
+    y0 = np.concatenate([W.ravel() for W in weights])
+    sol = scipy.integrate.solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, rtol=rtol, atol=atol,
+                                    method=method)
+    if not sol.success:
+        raise RuntimeError(f"solve_ivp failed: {sol.message}")
+    hist = [unpack(sol.y[:, i]) for i in range(t.size)]
+    products = np.stack([end_to_end(ws) for ws in hist])
+    return Trajectory(
+        step=np.arange(t.size), time=t, loss=stats.loss(products), product=products,
+        weights=hist[-1], diverged=np.asarray(False), diverged_step=np.asarray(-1),
+        lr=np.asarray(np.nan), history=hist,
+    )
+
+
+def _end_to_end_times_s11(ws, stats):
+    P = end_to_end(ws)
+    return P if stats.is_white else P @ stats.sigma11

@@ -1,0 +1,47 @@
+"""Shared test setup: floating-point errors fail tests; scripts run in-process."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _strict_floating_point():
+    """Overflow, invalid operations and division by zero raise (DESIGN.md, Tests).
+
+    Underflow stays silent: exp(-2st) → 0 at large t is the correct limit.
+    """
+    old = np.seterr(all="raise", under="ignore")
+    yield
+    np.seterr(**old)
+
+
+def load_script(relpath: str):
+    """Import ``analysis/x.py`` or ``figures/x.py`` as a module, to call its ``main(argv)``."""
+    path = ROOT / relpath
+    name = "_script_" + relpath.replace("/", "_").removesuffix(".py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))  # so `import _analysis` or `import _common` resolves
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
+@pytest.fixture
+def run_script():
+    """Run a script's ``main(argv)`` in-process and return its exit code."""
+
+    def run(relpath: str, argv: list[str]) -> int:
+        return load_script(relpath).main(argv) or 0
+
+    return run
