@@ -19,14 +19,11 @@ LIB := $(wildcard linnet/*.py linnet/*/*.py)
 ANALYSIS_COMMON := $(wildcard analysis/_*.py)
 FIGURE_COMMON := figures/_common.py figures/linnet.mplstyle
 
-# Tables and figures that do not depend on DATA.
-TEACHER_TABLES := $(patsubst analysis/%.py,results/%.csv,$(wildcard analysis/teacher_*.py analysis/seed_notebook.py))
-TEACHER_FIGURES := $(patsubst figures/%.py,figures/out/%.png,$(wildcard figures/teacher_*.py))
-
--include figures/deps.mk
-
-TABLES := $(TEACHER_TABLES) $(DATA_TABLES) $(EXTRA_TABLES)
-FIGURES := $(TEACHER_FIGURES) $(DATA_FIGURES) $(EXTRA_FIGURES)
+# Each figures/*.mk adds its tables to TABLES, its figures to FIGURES, and says which tables
+# each figure reads (figures/teacher.mk, figures/mnist.mk, ...).
+TABLES :=
+FIGURES :=
+include $(sort $(wildcard figures/*.mk))
 
 .PHONY: help setup tables figures test bench clean
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, nonnegative_int, positive_float
+from .._validation import as_float_array, nonnegative_int, positive_float
 
 __all__ = [
     "mode_strength",
