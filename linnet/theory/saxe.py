@@ -23,6 +23,7 @@ __all__ = [
     "half_learning_time",
     "half_learning_step",
     "loss_curve",
+    "effective_initial_strength",
 ]
 
 
@@ -171,3 +172,38 @@ def loss_curve(t, s, u0, residual: float, n_hidden: int | None = None) -> np.nda
         u0k = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,))[learned]
         u[:, :k][:, learned] = mode_strength(t[:, None], s[:k][learned], u0k)
     return residual + 0.5 * np.sum((s - u) ** 2, axis=1)
+
+
+def effective_initial_strength(weights, modes) -> np.ndarray:
+    r"""Initial strength that a small random two-layer network effectively starts each mode from.
+
+    Near zero the flow is linear: with :math:`a_\alpha = W_1 v_\alpha` and
+    :math:`b_\alpha = W_2^\top u_\alpha` (hidden-space vectors), :math:`\dot a = s b`,
+    :math:`\dot b = s a`, so :math:`a + b` grows as :math:`e^{st}` while :math:`a - b` decays,
+    and the strength :math:`u = a\cdot b` approaches :math:`\lVert a_0 + b_0\rVert^2 e^{2st}/4`.
+    The logistic curve (:func:`mode_strength`) with
+
+    .. math:: u_{0,\text{eff}} = \tfrac14\,\lVert W_1(0) v_\alpha + W_2(0)^\top u_\alpha\rVert^2
+
+    has the same early growth, so it predicts the sigmoid of each mode from random weights,
+    up to the competition between modes whose hidden directions overlap (Saxe et al. 2014,
+    Fig. 3 right; small when the hidden layer is wide compared with the number of modes).
+
+    Parameters
+    ----------
+    weights : tuple (W1, W2)
+        Initial weights, shapes (..., N2, N) and (..., M, N2); inputs whitened.
+    modes : Modes
+
+    Returns
+    -------
+    ndarray, shape (..., r)
+    """
+    if len(weights) != 2:
+        raise ValueError(
+            f"effective_initial_strength needs a two-layer network (W1, W2); got {len(weights)} layers"
+        )
+    W1, W2 = (np.asarray(W, dtype=np.float64) for W in weights)
+    a = W1 @ modes.V  # (..., N2, r): column α is W1 v_α
+    b = np.swapaxes(W2, -1, -2) @ modes.U  # (..., N2, r): column α is W2ᵀ u_α
+    return 0.25 * np.sum((a + b) ** 2, axis=-2)
