@@ -215,7 +215,7 @@ def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn):
     if np.any(diverged):
         msg = _divergence_message(lr, float(stats.modes.s[0]), len(ws), int(div_step[diverged].min()))
     step = rec
-    time = step[:, None] * lr[None] if lead and lr.ndim else step * lr
+    time = step.reshape((-1,) + (1,) * lr.ndim) * lr  # (T,) or (T, *ensemble)
     return Trajectory(
         step=step, time=np.asarray(time, dtype=np.float64), loss=losses, product=products,
         weights=tuple(ws), diverged=np.asarray(diverged), diverged_step=np.asarray(div_step),
