@@ -1,0 +1,184 @@
+r"""Reading and writing IDX files, the format of MNIST and Fashion-MNIST, with numpy.
+
+An IDX file is a 4-byte magic number, one big-endian uint32 per dimension, then the payload
+in row-major order, big-endian:
+
+====== =============================================================
+bytes  meaning
+====== =============================================================
+0-1    zero
+2      type code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+       0x0D float32, 0x0E float64
+3      number of dimensions d
+4..    d sizes, each a big-endian uint32
+...    the payload, prod(sizes) items of the type
+====== =============================================================
+
+The files are usually gzipped; :func:`read_idx` sniffs the gzip magic ``1f 8b`` rather than
+trusting the file name, and refuses a file named ``.gz`` that is not gzip (a download that
+went wrong is the usual cause). Every defect raises :class:`ValueError` naming the file and
+what is wrong: a short header, a wrong magic number, an unknown type code, a payload whose
+length differs from the product of the sizes (truncated or padded files).
+
+References
+----------
+LeCun, Cortes & Burges, "The MNIST database of handwritten digits" (file format section),
+http://yann.lecun.com/exdb/mnist/.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["read_idx", "write_idx", "IDX_TYPES"]
+
+#: IDX type code → numpy dtype (big-endian, as stored).
+IDX_TYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODES = {dt.newbyteorder("=").str[1:]: code for code, dt in IDX_TYPES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _raw_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            return gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ValueError(
+                f"IDX file {path}: the gzip stream is damaged or truncated ({exc}); download "
+                "the file again"
+            ) from exc
+    if path.suffix == ".gz":
+        raise ValueError(
+            f"IDX file {path} is named .gz but is not gzip-compressed (first bytes "
+            f"{raw[:4].hex()!r}, gzip starts with '1f8b'); the download may have returned an "
+            "error page: download it again, or rename it without .gz if it is a plain IDX file"
+        )
+    return raw
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an IDX file (gzipped or plain) into a numpy array of native byte order.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, e.g. ``train-images-idx3-ubyte.gz``.
+
+    Returns
+    -------
+    ndarray, shape given by the header
+        For MNIST images (P, 28, 28) uint8; for labels (P,) uint8.
+
+    Raises
+    ------
+    ValueError
+        If the file is not gzip but named ``.gz``, has a damaged gzip stream, a header shorter
+        than it announces, a magic number whose first two bytes are not zero, an unknown type
+        code, no dimensions, or a payload whose length is not the product of the sizes.
+    FileNotFoundError
+        If the file does not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"IDX file {path} does not exist")
+    raw = _raw_bytes(path)
+    if len(raw) < 4:
+        raise ValueError(
+            f"IDX file {path} is truncated: {len(raw)} bytes, shorter than the 4-byte magic number"
+        )
+    magic = raw[:4]
+    if magic[0] != 0 or magic[1] != 0:
+        raise ValueError(
+            f"IDX file {path} has a wrong magic number 0x{magic.hex()}: an IDX file starts with "
+            "two zero bytes, a type code and the number of dimensions (0x00000803 for MNIST "
+            "images, 0x00000801 for labels); this is not an IDX file"
+        )
+    code, ndim = magic[2], magic[3]
+    if code not in IDX_TYPES:
+        known = ", ".join(f"0x{c:02X}" for c in IDX_TYPES)
+        raise ValueError(
+            f"IDX file {path} has an unknown type code 0x{code:02X} in its magic number "
+            f"0x{magic.hex()}; known codes are {known}"
+        )
+    if ndim == 0:
+        raise ValueError(f"IDX file {path} declares 0 dimensions in its magic number 0x{magic.hex()}")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(
+            f"IDX file {path} is truncated: its magic number announces {ndim} dimensions "
+            f"({header} header bytes) but the file has only {len(raw)} bytes"
+        )
+    shape = tuple(int(n) for n in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    dtype = IDX_TYPES[code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    payload = len(raw) - header
+    if payload != expected:
+        what = "truncated" if payload < expected else "longer than its header says"
+        raise ValueError(
+            f"IDX file {path} is {what}: the header gives dimensions {shape} of "
+            f"{dtype.newbyteorder('=').name}, i.e. {expected} payload bytes, but the file has "
+            f"{payload}; download it again"
+        )
+    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    # A writable copy in native byte order (for uint8 the byte order is moot).
+    return data.astype(dtype.newbyteorder("="), copy=True)
+
+
+def write_idx(path, array, *, compress: bool | None = None) -> Path:
+    """Write ``array`` as an IDX file, atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    path : str or Path
+    array : array_like
+        Of dtype uint8, int8, int16, int32, float32 or float64; at least one dimension and
+        at most 255.
+    compress : bool, optional
+        Gzip the file (default: when ``path`` ends in ``.gz``).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    arr = np.asarray(array)
+    key = arr.dtype.newbyteorder("=").str[1:] if arr.dtype.byteorder in "<>=|" else ""
+    code = _CODES.get(key)
+    if code is None:
+        raise TypeError(
+            f"array must have an IDX dtype (uint8, int8, int16, int32, float32, float64); "
+            f"got {arr.dtype}. Convert it, e.g. array.astype(np.uint8)"
+        )
+    if not 1 <= arr.ndim <= 255:
+        raise ValueError(f"array must have 1 to 255 dimensions; got shape {arr.shape}")
+    if any(n >= 2**32 for n in arr.shape):
+        raise ValueError(f"array dimensions must be below 2**32; got shape {arr.shape}")
+    header = bytes([0, 0, code, arr.ndim]) + np.asarray(arr.shape, dtype=">u4").tobytes()
+    body = header + np.ascontiguousarray(arr, dtype=IDX_TYPES[code]).tobytes()
+    if compress if compress is not None else path.suffix == ".gz":
+        # mtime=0: the same array gives byte-identical files.
+        body = gzip.compress(body, mtime=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
