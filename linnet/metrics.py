@@ -15,6 +15,9 @@ __all__ = [
     "weight_norms",
     "balancedness",
     "accuracy",
+    "orthogonality_error",
+    "balance_lambda",
+    "lambda_balancedness",
 ]
 
 
@@ -81,3 +84,54 @@ def accuracy(product, X, labels) -> np.ndarray:
     """
     scores = np.asarray(X) @ np.swapaxes(np.asarray(product), -1, -2)
     return np.mean(np.argmax(scores, axis=-1) == np.asarray(labels), axis=-1)
+
+
+def orthogonality_error(weights, gain: float = 1.0) -> np.ndarray:
+    r"""Deviation of each layer from a scaled partial isometry, shape (L, ...).
+
+    :math:`\max_{ij}|W_lW_l^\top/g^2 - I|` when n_{l+1} ≤ n_l (orthonormal rows), else
+    :math:`\max_{ij}|W_l^\top W_l/g^2 - I|`: zero for :func:`linnet.network.init_orthogonal`.
+    """
+    out = []
+    for W in weights:
+        W = np.asarray(W, dtype=np.float64)
+        n_out, n_in = W.shape[-2:]
+        Wt = np.swapaxes(W, -1, -2)
+        G = (W @ Wt if n_out <= n_in else Wt @ W) / gain**2
+        out.append(np.max(np.abs(G - np.eye(G.shape[-1])), axis=(-2, -1)))
+    return np.stack(out)
+
+
+def balance_lambda(weights) -> np.ndarray:
+    r"""λ of each adjacent pair, :math:`\operatorname{Tr}(W_{l+1}^\top W_{l+1} - W_lW_l^\top)/n_{l+1}`, shape (L−1, ...).
+
+    The λ of the nearest λ-balanced state (THEORY.md §4.1); 0 for zero-balanced weights.
+    """
+    out = []
+    for Wl, Wn in zip(weights[:-1], weights[1:]):
+        D = np.swapaxes(Wn, -1, -2) @ Wn - Wl @ np.swapaxes(Wl, -1, -2)
+        out.append(np.trace(D, axis1=-2, axis2=-1) / D.shape[-1])
+    return np.stack(out)
+
+
+def lambda_balancedness(weights, lam=None) -> np.ndarray:
+    r"""Deviation :math:`\max_{ij}|W_{l+1}^\top W_{l+1} - W_lW_l^\top - \lambda I|` of each pair, shape (L−1, ...).
+
+    Parameters
+    ----------
+    weights : tuple of ndarray
+    lam : float or array_like, optional
+        λ; default: :func:`balance_lambda` of the weights (so only the λI structure is checked).
+
+    Zero for :func:`linnet.network.init_lambda_balanced` (and, with λ = 0, for
+    :func:`linnet.network.init_zero_balanced`); conserved by gradient flow.
+    """
+    lams = balance_lambda(weights) if lam is None else np.broadcast_to(
+        np.asarray(lam, dtype=np.float64), (len(weights) - 1,) + np.shape(weights[0])[:-2])
+    out = []
+    for l, (Wl, Wn) in enumerate(zip(weights[:-1], weights[1:])):
+        D = np.swapaxes(Wn, -1, -2) @ Wn - Wl @ np.swapaxes(Wl, -1, -2)
+        n = D.shape[-1]
+        D = D - np.asarray(lams[l])[..., None, None] * np.eye(n)
+        out.append(np.max(np.abs(D), axis=(-2, -1)))
+    return np.stack(out)

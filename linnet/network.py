@@ -30,6 +30,9 @@ __all__ = [
     "init_gaussian",
     "init_aligned",
     "random_orthogonal",
+    "init_orthogonal",
+    "init_zero_balanced",
+    "init_lambda_balanced",
 ]
 
 Weights = tuple[np.ndarray, ...]
@@ -243,9 +246,10 @@ def random_orthogonal(n: int, *, rng: np.random.Generator) -> np.ndarray:
 def init_aligned(
     modes: Modes,
     widths_: Sequence[int],
-    u0,
+    u0=None,
     *,
     rng: np.random.Generator | None = None,
+    layer_strengths=None,
 ) -> Weights:
     r"""Decoupled ("aligned", balanced) initial weights with mode strengths ``u0``.
 
@@ -266,6 +270,12 @@ def init_aligned(
         Initial end-to-end strength of each carried mode (> 0).
     rng : numpy.random.Generator, optional
         Draws the hidden rotations :math:`R_l`; ``None`` uses the identity.
+    layer_strengths : array_like of shape (L,) or (L, k), optional
+        Per-layer strengths :math:`a_{l,\alpha} > 0` instead of ``u0`` (pass one or the other):
+        layer l carries mode α with strength :math:`a_{l,\alpha}`, so
+        :math:`u_{0,\alpha} = \prod_l a_{l,\alpha}`. Unequal strengths give an unbalanced
+        (for two layers: λ-balanced per mode, :math:`\lambda_\alpha = a_{2,\alpha}^2 - a_{1,\alpha}^2`)
+        decoupled init.
 
     Returns
     -------
@@ -280,17 +290,231 @@ def init_aligned(
         )
     L = len(ws) - 1
     k = min([modes.rank, *ws[1:-1]])
+    if (u0 is None) == (layer_strengths is None):
+        raise ValueError("pass exactly one of u0 (end-to-end strengths) or layer_strengths (per layer)")
+    if layer_strengths is not None:
+        a = as_float_array(layer_strengths, "layer_strengths", ndim=(1, 2))
+        if a.shape[0] != L or (a.ndim == 2 and a.shape[1] != k):
+            raise ValueError(
+                f"layer_strengths must have shape ({L},) or ({L}, {k}): one row per layer, one "
+                f"column per carried mode; got {a.shape}"
+            )
+        if np.any(a <= 0):
+            raise ValueError("layer_strengths must be > 0; a layer at 0 freezes its mode (saddle)")
+        a = np.broadcast_to(a.reshape(L, -1), (L, k))
+        u0 = np.prod(a, axis=0)
     u0 = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,)) if np.ndim(u0) == 0 else \
         as_float_array(u0, "u0", ndim=1)
     if u0.shape != (k,):
         raise ValueError(f"u0 must be a scalar or have shape ({k},), one per carried mode; got {u0.shape}")
     if np.any(u0 <= 0):
         raise ValueError("u0 must be > 0 for every mode; a mode at 0 never grows (saddle)")
-    a = u0 ** (1.0 / L)
+    if layer_strengths is None:
+        a = np.broadcast_to(u0 ** (1.0 / L), (L, k))
     if rng is not None:
         check_rng(rng)
     R = [None] + [
         (random_orthogonal(n, rng=rng) if rng is not None else np.eye(n))[:, :k] for n in ws[1:-1]
     ] + [modes.U[:, :k]]
     R[0] = modes.V[:, :k]
+    return tuple((R[l + 1] * a[l]) @ R[l].T for l in range(L))
+
+
+def _partial_isometry(n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
+    """Haar-random (n_out, n_in) matrix with orthonormal rows (n_out ≤ n_in) or columns."""
+    big, small = max(n_out, n_in), min(n_out, n_in)
+    Q = random_orthogonal(big, rng=rng)[:, :small]  # (big, small), orthonormal columns
+    return Q if n_out >= n_in else Q.T
+
+
+def init_orthogonal(
+    widths_: Sequence[int],
+    gain: float = 1.0,
+    *,
+    rng: np.random.Generator,
+    ensemble: int | None = None,
+) -> Weights:
+    r"""Random orthogonal weights in every layer ("dynamical isometry", Saxe et al. 2014 §3).
+
+    Each :math:`W_l` (n_{l+1}, n_l) is ``gain`` times a Haar-random partial isometry:
+    :math:`W_lW_l^\top = g^2 I` when n_{l+1} ≤ n_l (orthonormal rows), :math:`W_l^\top W_l = g^2 I`
+    otherwise. With gain 1 and square hidden layers, every singular value of the product
+    :math:`W_L\cdots W_1` is exactly 1 at any depth, unlike a product of scaled Gaussians whose
+    spectrum spreads with depth.
+
+    Parameters
+    ----------
+    widths_ : sequence of int
+        ``(N, n_2, ..., M)``.
+    gain : float
+        g > 0.
+    rng : numpy.random.Generator
+    ensemble : int, optional
+        K independent draws along a leading axis.
+
+    Returns
+    -------
+    tuple of ndarray
+
+    References
+    ----------
+    Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, §3 and Fig. 6.
+    """
+    ws = _check_widths(widths_)
+    gain = positive_float(gain, "gain")
+    check_rng(rng)
+    K = None if ensemble is None else positive_int(ensemble, "ensemble")
+    layers = []
+    for n_in, n_out in zip(ws[:-1], ws[1:]):
+        if K is None:
+            layers.append(gain * _partial_isometry(n_out, n_in, rng))
+        else:
+            layers.append(gain * np.stack([_partial_isometry(n_out, n_in, rng) for _ in range(K)]))
+    return tuple(layers)
+
+
+def _one_zero_balanced(ws, scale, rng):
+    L = len(ws) - 1
+    k = min(ws)
+    G = end_to_end(tuple(rng.standard_normal((n_out, n_in)) * scale
+                         for n_in, n_out in zip(ws[:-1], ws[1:])))
+    U, S, Vt = np.linalg.svd(G, full_matrices=False)
+    a = S[:k] ** (1.0 / L)
+    R = [Vt[:k].T] + [random_orthogonal(n, rng=rng)[:, :k] for n in ws[1:-1]] + [U[:, :k]]
     return tuple((R[l + 1] * a) @ R[l].T for l in range(L))
+
+
+def init_zero_balanced(
+    widths_: Sequence[int],
+    scale: float,
+    *,
+    rng: np.random.Generator,
+    ensemble: int | None = None,
+) -> Weights:
+    r"""Random zero-balanced weights: :math:`W_lW_l^\top = W_{l+1}^\top W_{l+1}` for every l.
+
+    Draws i.i.d. Gaussian layers of std ``scale`` (as :func:`init_gaussian`), takes the SVD of
+    their product :math:`USV^\top`, and re-factors it evenly (THEORY.md §3.3; Arora et al. 2019):
+
+    .. math:: W_1 = R_2 S^{1/L} V^\top,\quad W_l = R_{l+1} S^{1/L} R_l^\top,\quad W_L = U S^{1/L} R_L^\top,
+
+    with Haar-random :math:`R_l` (first k columns, k = the narrowest width). The end-to-end map
+    is the Gaussian product's, so its typical size matches a Gaussian init of the same scale,
+    but the balance identity holds to round-off and is conserved by gradient flow; this is the
+    initial condition of the exact solution :func:`linnet.theory.zero_balanced_solution`.
+
+    Parameters
+    ----------
+    widths_ : sequence of int
+        ``(N, n_2, ..., M)``, any depth.
+    scale : float
+        Std of the Gaussian draw.
+    rng : numpy.random.Generator
+    ensemble : int, optional
+
+    Returns
+    -------
+    tuple of ndarray
+
+    References
+    ----------
+    Braun, Dominé, Fitzgerald & Saxe (2022), NeurIPS; Arora, Cohen, Golowich & Hu (2019), ICLR.
+    """
+    ws = _check_widths(widths_)
+    scale = positive_float(scale, "scale")
+    check_rng(rng)
+    if ensemble is None:
+        return _one_zero_balanced(ws, scale, rng)
+    draws = [_one_zero_balanced(ws, scale, rng) for _ in range(positive_int(ensemble, "ensemble"))]
+    return tuple(np.stack(layer) for layer in zip(*draws))
+
+
+def _one_lambda_balanced(N, H, M, scale, lam, rng):
+    # W1 = R S1 Vᵀ, W2 = U S2 Rᵀ with diagonal (H, N) and (M, H) blocks s1_i, s2_i such that
+    # s2_i² − s1_i² = λ for every hidden unit i (THEORY.md §4.1). Units beyond min(H, N) have
+    # s1 = 0 (so s2 = √λ) and units beyond min(H, M) have s2 = 0 (so s1 = √−λ).
+    g = np.linalg.svd(rng.standard_normal((H, max(N, M))) * scale, compute_uv=False)  # H values
+    g = np.concatenate([g, np.zeros(H - g.size)]) if g.size < H else g[:H]
+    if lam >= 0:
+        s1 = np.where(np.arange(H) < min(H, N), g, 0.0)
+        s2 = np.sqrt(s1**2 + lam)
+    else:
+        s2 = np.where(np.arange(H) < min(H, M), g, 0.0)
+        s1 = np.sqrt(s2**2 - lam)
+    R = random_orthogonal(H, rng=rng)
+    V = random_orthogonal(N, rng=rng)
+    U = random_orthogonal(M, rng=rng)
+    D1 = np.zeros((H, N))
+    D2 = np.zeros((M, H))
+    i1, i2 = np.arange(min(H, N)), np.arange(min(H, M))
+    D1[i1, i1] = s1[i1]
+    D2[i2, i2] = s2[i2]
+    return (R @ D1 @ V.T, U @ D2 @ R.T)
+
+
+def init_lambda_balanced(
+    widths_: Sequence[int],
+    scale: float,
+    lam: float,
+    *,
+    rng: np.random.Generator,
+    ensemble: int | None = None,
+) -> Weights:
+    r"""Random two-layer weights with :math:`W_2^\top W_2 - W_1W_1^\top = \lambda I` (λ-balanced).
+
+    Parameters
+    ----------
+    widths_ : (N, H, M)
+        Two layers. λ > 0 needs H ≤ M and λ < 0 needs H ≤ N (a hidden unit that one layer
+        cannot reach must carry all of ±λ in the other); λ = 0 is any shape.
+    scale : float
+        Std of a Gaussian whose singular values set the smaller layer's spectrum.
+    lam : float
+        λ; 0 gives zero-balanced weights, |λ| ≫ s the lazy regime.
+    rng : numpy.random.Generator
+    ensemble : int, optional
+
+    Returns
+    -------
+    (W1, W2)
+
+    Notes
+    -----
+    :math:`W_1 = RS_1V^\top`, :math:`W_2 = US_2R^\top` with Haar-random U, V, R and
+    :math:`S_2^2 - S_1^2 = \lambda I` (THEORY.md §4.1): the smaller of the two layer spectra is
+    that of a Gaussian (H, max(N, M)) matrix of std ``scale``, the other follows. The identity
+    is conserved by gradient flow and is the initial condition of
+    :func:`linnet.theory.lambda_balanced_solution`.
+
+    References
+    ----------
+    Dominé et al. (2025), "From lazy to rich", ICLR, arXiv:2409.14623.
+    """
+    ws = _check_widths(widths_)
+    if len(ws) != 3:
+        raise ValueError(
+            f"init_lambda_balanced builds two-layer networks, widths (N, H, M); got {len(ws) - 1} "
+            "layers. For deeper networks use init_zero_balanced (λ = 0) or init_aligned with "
+            "layer_strengths"
+        )
+    N, H, M = ws
+    scale = positive_float(scale, "scale")
+    if isinstance(lam, bool) or not np.isscalar(lam) or not np.isfinite(lam):
+        raise ValueError(f"lam must be a finite real number; got {lam!r}")
+    lam = float(lam)
+    if lam > 0 and H > M:
+        raise ValueError(
+            f"lam = {lam} > 0 needs H <= M: W2ᵀW2 has rank <= M = {M} but must exceed W1W1ᵀ by λI on "
+            f"all H = {H} hidden units; use lam <= 0, or H <= {M}"
+        )
+    if lam < 0 and H > N:
+        raise ValueError(
+            f"lam = {lam} < 0 needs H <= N: W1W1ᵀ has rank <= N = {N} but must exceed W2ᵀW2 by |λ|I "
+            f"on all H = {H} hidden units; use lam >= 0, or H <= {N}"
+        )
+    check_rng(rng)
+    if ensemble is None:
+        return _one_lambda_balanced(N, H, M, scale, lam, rng)
+    draws = [_one_lambda_balanced(N, H, M, scale, lam, rng)
+             for _ in range(positive_int(ensemble, "ensemble"))]
+    return tuple(np.stack(layer) for layer in zip(*draws))

@@ -1,0 +1,293 @@
+r"""Mode dynamics of deep linear networks from decoupled, balanced initial weights.
+
+With whitened inputs and every layer carrying mode α along the same hidden directions with the
+same strength a (THEORY.md §1.6; Saxe et al. 2014 eqs. 13-17; Arora et al. 2019), the
+end-to-end strength :math:`u = a^L` of a network of L weight matrices obeys
+
+.. math:: \tau\dot u = L\,u^{2-2/L}\,(s - u), \qquad\text{equivalently}\qquad \tau\dot a = a^{L-1}(s - a^L),
+
+and gradient descent with step η follows the exact discrete map
+:math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` on the same manifold (THEORY.md §7). Time is in
+units of τ = 1, t = step · η (DESIGN.md). L = 2 is the two-layer case of
+:mod:`linnet.theory.saxe`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.integrate
+
+from .._validation import as_float_array, positive_int
+# The stability bound is defined once, in linnet.train (whose divergence messages quote it), and
+# re-exported here so that theory users find it beside the mode equations.
+from ..train import stability_bound
+
+__all__ = [
+    "deep_mode_strength",
+    "deep_mode_strength_discrete",
+    "deep_learning_time",
+    "deep_learning_step",
+    "deep_loss_curve",
+    "stability_bound",
+    "plateau_steps_estimate",
+]
+
+
+def _depth(depth) -> int:
+    L = positive_int(depth, "depth")
+    if L < 2:
+        raise ValueError(
+            f"depth must be >= 2 weight matrices (a single layer has no mode dynamics of this form; "
+            f"its modes relax as s(1 - e^-t)); got {L}"
+        )
+    return L
+
+
+def _positive(x, name):
+    x = as_float_array(x, name)
+    if np.any(x <= 0):
+        raise ValueError(f"{name} must be > 0 everywhere (a mode at 0 sits on a saddle); got min {x.min():.3g}")
+    return x
+
+
+def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarray:
+    r"""End-to-end strength u(t) of a mode of a depth-L network from balanced, decoupled init.
+
+    Parameters
+    ----------
+    t : array_like, shape (T,)
+        Non-negative times (τ = 1), increasing or not.
+    s : array_like, shape (r,) or scalar
+        Singular values of the task, > 0.
+    u0 : array_like, broadcastable to ``s``
+        Initial end-to-end strengths, > 0.
+    depth : int
+        L, the number of weight matrices (≥ 2).
+    rtol : float
+        Relative tolerance of the integrator (L ≠ 2).
+
+    Returns
+    -------
+    ndarray, shape (T, r)
+
+    Notes
+    -----
+    Solves :math:`\dot u = L u^{2-2/L}(s-u)` (Saxe et al. 2014 eq. 15 with L = N_l − 1). For
+    L = 2 the logistic closed form (eq. 12) is used; otherwise ``scipy.integrate.solve_ivp``
+    (DOP853) integrates the per-layer equation :math:`\dot a = a^{L-1}(s - a^L)`, whose right-hand
+    side is smooth at a > 0, for all modes at once.
+
+    References
+    ----------
+    Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eqs. (12), (15).
+    """
+    L = _depth(depth)
+    t = np.atleast_1d(as_float_array(t, "t"))
+    if t.ndim != 1 or np.any(t < 0):
+        raise ValueError("t must be a 1-D array of times >= 0")
+    s = np.atleast_1d(_positive(s, "s"))
+    u0 = np.broadcast_to(np.atleast_1d(_positive(u0, "u0")), s.shape).astype(np.float64)
+    if L == 2:
+        with np.errstate(over="ignore"):
+            return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t[:, None]))
+    order = np.argsort(t)
+    ts = t[order]
+    a0 = u0 ** (1.0 / L)
+
+    def rhs(_t, a):
+        return a ** (L - 1) * (s - a**L)
+
+    # The fixed point a = s^{1/L} is attracting from either side, so the integration is stable.
+    sol = scipy.integrate.solve_ivp(rhs, (0.0, float(ts[-1])), a0, t_eval=ts, method="DOP853",
+                                    rtol=rtol, atol=1e-14)
+    if not sol.success:  # pragma: no cover - DOP853 on this smooth ODE does not fail
+        raise RuntimeError(f"solve_ivp failed: {sol.message}")
+    out = np.empty((t.size, s.size))
+    out[order] = sol.y.T ** L
+    return out
+
+
+def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
+    r"""Strength after k gradient-descent steps on the balanced decoupled manifold.
+
+    Iterates the exact map :math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` and returns
+    :math:`u = a^L` (THEORY.md §7). Exact for matrix GD from :func:`linnet.network.init_aligned`
+    weights on whitened inputs.
+
+    Parameters
+    ----------
+    steps : array_like of int, shape (T,)
+    s : array_like, shape (r,)
+    u0 : array_like, broadcastable to ``s``
+    lr : float or array_like broadcastable to ``s``
+        Step η (one per mode allowed, e.g. to run several rates at once).
+    depth : int
+
+    Returns
+    -------
+    ndarray, shape (T, r)
+        Non-finite once an iterate diverges (η beyond :func:`stability_bound`).
+    """
+    L = _depth(depth)
+    steps = np.asarray(steps)
+    if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer) or steps.size == 0 or steps.min() < 0:
+        raise ValueError("steps must be a non-empty 1-D array of non-negative integers")
+    s = np.atleast_1d(as_float_array(s, "s"))
+    lr = np.atleast_1d(_positive(lr, "lr"))
+    shape = np.broadcast_shapes(s.shape, lr.shape, np.shape(u0))
+    s = np.broadcast_to(s, shape)
+    lr = np.broadcast_to(lr, shape)
+    a = np.broadcast_to(_positive(u0, "u0"), shape) ** (1.0 / L)
+    out = np.empty((steps.size,) + shape)
+    order = np.argsort(steps)
+    k = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in order:
+            for _ in range(int(steps[i]) - k):
+                a = a + lr * a ** (L - 1) * (s - a**L)
+            k = int(steps[i])
+            out[i] = a**L
+    return out
+
+
+def _time_closed(u, s, L):
+    """Antiderivative of 1/(L u^{2-2/L}(s-u)) for L = 2 and L = 4 (0 < u < s)."""
+    if L == 2:
+        return np.log(u / (s - u)) / (2.0 * s)
+    # L = 4 (Lampinen & Ganguli's code; THEORY.md §1.6): d/du of this is 1/(4 u^{3/2}(s-u)).
+    return np.arctanh(np.sqrt(u / s)) / (2.0 * s**1.5) - 1.0 / (2.0 * s * np.sqrt(u))
+
+
+def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
+    r"""Time for a mode of a depth-L network to grow from ``u0`` to ``uf`` under gradient flow.
+
+    Parameters
+    ----------
+    s, u0, uf : array_like, broadcast together
+        0 < u0 < s, 0 < uf < s (a mode approaches s but never reaches it).
+    depth : int
+        L ≥ 2 weight matrices.
+
+    Returns
+    -------
+    ndarray
+        :math:`t = \int_{u_0}^{u_f} \frac{du}{L\,u^{2-2/L}(s-u)}` (negative if uf < u0).
+
+    Notes
+    -----
+    Closed forms: L = 2, :math:`t = \frac{1}{2s}\ln\frac{u_f(s-u_0)}{u_0(s-u_f)}` (Saxe et al.
+    eq. 11); L = 4, :math:`t = \big[\operatorname{artanh}\sqrt{u/s}/(2s^{3/2}) - 1/(2s\sqrt u)\big]_{u_0}^{u_f}`
+    (THEORY.md §1.6). Other depths: ``scipy.integrate.quad`` of
+    :math:`\int_{v_0}^{v_f} dv / (v^{L-1}(s - v^L))` with :math:`v = u^{1/L}` (the per-layer
+    strength), whose integrand is smooth on the interval.
+
+    References
+    ----------
+    Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eqs. (11), (15), (17).
+    """
+    L = _depth(depth)
+    s, u0, uf = np.broadcast_arrays(_positive(s, "s"), _positive(u0, "u0"), _positive(uf, "uf"))
+    if np.any(u0 >= s) or np.any(uf >= s):
+        raise ValueError("u0 and uf must be below s: from below, a mode approaches s but never reaches it")
+    if L in (2, 4):
+        return np.asarray(_time_closed(uf, s, L) - _time_closed(u0, s, L))
+    out = np.empty(s.shape)
+    for idx in np.ndindex(s.shape):
+        si = float(s[idx])
+        v0, vf = float(u0[idx]) ** (1.0 / L), float(uf[idx]) ** (1.0 / L)
+        val, _err = scipy.integrate.quad(lambda v: 1.0 / (v ** (L - 1) * (si - v**L)), v0, vf,
+                                         epsabs=0.0, epsrel=1e-12, limit=200)
+        out[idx] = val
+    return out
+
+
+def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000) -> np.ndarray:
+    r"""First gradient-descent step at which a mode's strength reaches ``uf`` (the discrete plateau).
+
+    Iterates the exact discrete map :math:`a \leftarrow a + \eta a^{L-1}(s - a^L)` from
+    :math:`a_0 = u_0^{1/L}`, vectorised over all entries. Compare with
+    :func:`deep_learning_time` / η, the gradient-flow estimate, which is accurate only for
+    :math:`\eta s^{2-2/L} \ll 1` (THEORY.md §7).
+
+    Parameters
+    ----------
+    s, u0, uf, lr : array_like, broadcast together
+        0 < u0 < uf < s and η > 0.
+    depth : int
+    max_steps : int
+        Give up (RuntimeError) after this many steps.
+
+    Returns
+    -------
+    ndarray of float
+        The step counts (integers stored as float); NaN where the iterate diverged first.
+    """
+    L = _depth(depth)
+    s, u0, uf, lr = (np.asarray(x, dtype=np.float64) for x in np.broadcast_arrays(
+        _positive(s, "s"), _positive(u0, "u0"), _positive(uf, "uf"), _positive(lr, "lr")))
+    if np.any(uf >= s) or np.any(u0 >= uf):
+        raise ValueError("need 0 < u0 < uf < s; a mode grows from u0 towards s")
+    af = uf ** (1.0 / L)
+    a = u0 ** (1.0 / L)
+    k = np.full(s.shape, np.nan)
+    done = np.zeros(s.shape, dtype=bool)
+    n = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while not done.all():
+            n += 1
+            if n > max_steps:
+                raise RuntimeError(f"deep_learning_step: not reached within max_steps={max_steps}; lr too small")
+            a = np.where(done, a, a + lr * a ** (L - 1) * (s - a**L))
+            hit = ~done & (a >= af)
+            bad = ~done & ~np.isfinite(a)
+            k[hit] = n
+            done |= hit | bad
+    return k
+
+
+def plateau_steps_estimate(s, u0, lr) -> np.ndarray:
+    r"""Two-layer discrete plateau: steps to half strength, :math:`k_{1/2} \approx \ln(s/u_0 - 1)/(2\ln(1+\eta s))`.
+
+    Early growth per step is :math:`(1+\eta s)^2` instead of :math:`e^{2\eta s}`, so GD leaves
+    the plateau after fewer steps than :math:`t_{1/2}/\eta` (THEORY.md §7). For deeper networks
+    early growth is not geometric; use :func:`deep_learning_step`.
+    """
+    s, u0, lr = np.broadcast_arrays(_positive(s, "s"), _positive(u0, "u0"), _positive(lr, "lr"))
+    if np.any(u0 >= s / 2):
+        raise ValueError("u0 must be below s/2 for a plateau before half strength")
+    return np.log(s / u0 - 1.0) / (2.0 * np.log1p(lr * s))
+
+
+def deep_loss_curve(t, s, u0, depth: int, residual: float, n_modes: int | None = None) -> np.ndarray:
+    r"""Loss over time of a depth-L network from balanced decoupled init (whitened inputs).
+
+    .. math:: \mathcal L(t) = \mathcal L_\star + \tfrac12\sum_\alpha (s_\alpha - u_\alpha(t))^2
+
+    Parameters
+    ----------
+    t : array_like, shape (T,)
+    s : array_like, shape (r,)
+        All singular values (zeros allowed: those modes stay at 0).
+    u0 : float or array_like, shape (k,)
+        Initial strengths of the first k = n_modes carried modes.
+    depth : int
+    residual : float
+        Least-squares residual :math:`\mathcal L_\star`.
+    n_modes : int, optional
+        Number of carried modes (the narrowest hidden width); default all.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
+    t = np.atleast_1d(as_float_array(t, "t"))
+    s = np.atleast_1d(as_float_array(s, "s"))
+    k = s.size if n_modes is None else min(s.size, positive_int(n_modes, "n_modes"))
+    learned = np.zeros(s.size, dtype=bool)
+    learned[:k] = s[:k] > 0
+    u = np.zeros((t.size, s.size))
+    if learned.any():
+        u0k = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,))[learned[:k]]
+        u[:, learned] = deep_mode_strength(t, s[learned], u0k, depth)
+    return float(residual) + 0.5 * np.sum((s - u) ** 2, axis=1)
+
