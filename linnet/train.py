@@ -53,7 +53,7 @@ class Trajectory:
     product : ndarray, shape (T, [K,] M, N)
         End-to-end map :math:`W_L\\cdots W_1` at each recorded step.
     weights : tuple of ndarray
-        Final weights (of a diverged member: its last weights, which are not finite).
+        Final weights (of a diverged member: those at which its loss became non-finite).
     history : list of tuple of ndarray or None
         All layers at each recorded step, when ``keep_weights=True``.
     diverged : ndarray of bool, shape () or (K,)
@@ -204,7 +204,12 @@ def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn):
             if k == steps or not np.any(alive):
                 break
             grads = grad_fn(ws, k, G)
+            frozen = bool(lead) and not np.all(alive)
             for W, g in zip(ws, grads):
+                if frozen:
+                    # eta is 0 for a dead member, but 0 * inf is NaN: mask its update so its
+                    # weights stay exactly those at which the loss turned non-finite.
+                    g = np.where(alive[..., None, None], g, 0.0)
                 W -= eta * g
             if bar is not None:
                 bar.update(1)
