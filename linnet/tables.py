@@ -78,6 +78,11 @@ def write(df: pd.DataFrame, path, *, schema: str | None = None) -> Path:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}")
     schema = schema if schema is not None else (path.stem if path.stem in SCHEMAS else None)
+    if schema is not None and schema not in SCHEMAS:
+        raise ValueError(
+            f"schema must name a table in linnet.tables.SCHEMAS {sorted(SCHEMAS)}; got {schema!r}. "
+            "Add the table's required columns to SCHEMAS or pass schema=None"
+        )
     if schema is not None:
         missing = [c for c in SCHEMAS[schema] if c not in df.columns]
         if missing:
