@@ -109,11 +109,21 @@ def forward(weights, X) -> np.ndarray:
 
 def loss(weights, X, Y) -> np.ndarray:
     r"""Loss :math:`\frac{1}{2P}\sum_\mu\lVert y^\mu - W x^\mu\rVert^2` on samples ``X`` (P, N), ``Y`` (P, M)."""
-    weights = check_weights(weights)
-    X = as_float_array(X, "X", ndim=2)
-    Y = as_float_array(Y, "Y", ndim=2)
+    weights, X, Y = _check_samples(weights, X, Y)
     R = Y - forward(weights, X)
     return 0.5 * np.sum(R * R, axis=(-2, -1)) / X.shape[0]
+
+
+def _check_samples(weights, X, Y):
+    """Validate weights and samples ``X`` (P, N), ``Y`` (P, M) against each other."""
+    X = as_float_array(X, "X", ndim=2)
+    Y = as_float_array(Y, "Y", ndim=2)
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(
+            f"X and Y must have the same number of rows (samples); got X {X.shape} and "
+            f"Y {Y.shape}. Rows are samples: pass X of shape (P, N) and Y of shape (P, M)"
+        )
+    return check_weights(weights, n_in=X.shape[1], n_out=Y.shape[1]), X, Y
 
 
 def loss_from_stats(weights, stats: Statistics) -> np.ndarray:
@@ -177,7 +187,11 @@ def gradients_from_data(weights, X, Y) -> list[np.ndarray]:
 
     Used for minibatch SGD: costs O(B·Σ n_l n_{l+1}) and never forms (B, M, N) tensors.
     """
-    weights = check_weights(weights)
+    return _backprop(*_check_samples(weights, X, Y))
+
+
+def _backprop(weights, X, Y) -> list[np.ndarray]:
+    """Unchecked kernel of :func:`gradients_from_data` (SGD calls it every step)."""
     B = X.shape[0]
     H = [X]
     for W in weights[:-1]:

@@ -336,6 +336,19 @@ def test_diverging_member_is_frozen_and_marked_while_others_continue(seed):
     assert f"{1 / s1:.4g}" in tr.message and "1/s1" in tr.message
 
 
+def test_sgd_ensemble_with_a_diverging_member_goes_on():
+    stats, task, rng = _white_stats(8, P=60)
+    s1 = stats.modes.s[0]
+    ws = network.init_gaussian((8, 6, 5), 0.1, rng=rng, ensemble=2)
+    lr = np.array([0.1, 5.0]) / s1
+    tr = train.sgd(ws, task.X, task.Y, lr, 3000, batch_size=20, rng=rng, record_steps=[0, 3000])
+    np.testing.assert_array_equal(tr.diverged, [False, True])
+    assert "1/s1" in tr.message
+    # The survivor is unaffected by its dead neighbour (whose weights may be inf) and learns
+    # the noiseless teacher; 1e-6 as in the single-network SGD test above.
+    np.testing.assert_allclose(tr.product[-1, 0], stats.optimum(), atol=1e-6)
+
+
 def test_single_run_above_the_bound_is_marked_diverged_not_raised():
     stats, _, rng = _white_stats(5)
     s1 = stats.modes.s[0]
