@@ -58,9 +58,9 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
     t : array_like, shape (T,)
         Non-negative times (τ = 1), increasing or not.
     s : array_like, shape (r,) or scalar
-        Singular values of the task, > 0.
+        Singular values of the task, ≥ 0 (a mode with s = 0 that starts above 0 decays).
     u0 : array_like, broadcastable to ``s``
-        Initial end-to-end strengths, > 0.
+        Initial end-to-end strengths, > 0 (above s: the mode shrinks towards s).
     depth : int
         L, the number of weight matrices (≥ 2).
     rtol : float
@@ -85,9 +85,11 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
     t = np.atleast_1d(as_float_array(t, "t"))
     if t.ndim != 1 or np.any(t < 0):
         raise ValueError("t must be a 1-D array of times >= 0")
-    s = np.atleast_1d(_positive(s, "s"))
+    s = np.atleast_1d(as_float_array(s, "s"))
+    if np.any(s < 0):
+        raise ValueError("s must be >= 0 (singular values); a mode with s = 0 decays towards 0")
     u0 = np.broadcast_to(np.atleast_1d(_positive(u0, "u0")), s.shape).astype(np.float64)
-    if L == 2:
+    if L == 2 and np.all(s > 0):
         with np.errstate(over="ignore"):
             return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t[:, None]))
     order = np.argsort(t)
@@ -194,10 +196,17 @@ def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
     out = np.empty(s.shape)
     for idx in np.ndindex(s.shape):
         si = float(s[idx])
+        vs = si ** (1.0 / L)
         v0, vf = float(u0[idx]) ** (1.0 / L), float(uf[idx]) ** (1.0 / L)
-        val, _err = scipy.integrate.quad(lambda v: 1.0 / (v ** (L - 1) * (si - v**L)), v0, vf,
-                                         epsabs=0.0, epsrel=1e-12, limit=200)
-        out[idx] = val
+        # Near v_s = s^{1/L} the integrand has a simple pole, 1/(L v_s^{2L-2} (v_s − v)): integrate
+        # that part analytically and leave quad the bounded remainder.
+        c = 1.0 / (L * vs ** (2 * L - 2))
+
+        def smooth(v, si=si, vs=vs, c=c):
+            return 1.0 / (v ** (L - 1) * (si - v**L)) - c / (vs - v)
+
+        val, _err = scipy.integrate.quad(smooth, v0, vf, epsabs=1e-14, epsrel=1e-12, limit=200)
+        out[idx] = val + c * np.log((vs - v0) / (vs - vf))
     return out
 
 
@@ -267,9 +276,9 @@ def deep_loss_curve(t, s, u0, depth: int, residual: float, n_modes: int | None =
     ----------
     t : array_like, shape (T,)
     s : array_like, shape (r,)
-        All singular values (zeros allowed: those modes stay at 0).
+        All singular values (zeros allowed: carried ones decay from u0, others stay at 0).
     u0 : float or array_like, shape (k,)
-        Initial strengths of the first k = n_modes carried modes.
+        Initial strengths (> 0) of the first k = n_modes carried modes.
     depth : int
     residual : float
         Least-squares residual :math:`\mathcal L_\star`.
@@ -283,11 +292,8 @@ def deep_loss_curve(t, s, u0, depth: int, residual: float, n_modes: int | None =
     t = np.atleast_1d(as_float_array(t, "t"))
     s = np.atleast_1d(as_float_array(s, "s"))
     k = s.size if n_modes is None else min(s.size, positive_int(n_modes, "n_modes"))
-    learned = np.zeros(s.size, dtype=bool)
-    learned[:k] = s[:k] > 0
     u = np.zeros((t.size, s.size))
-    if learned.any():
-        u0k = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,))[learned[:k]]
-        u[:, learned] = deep_mode_strength(t, s[learned], u0k, depth)
+    # Carried modes with s = 0 start at u0 too and decay (τu̇ = −L u^{3−2/L}): include them.
+    u[:, :k] = deep_mode_strength(t, s[:k], np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,)), depth)
     return float(residual) + 0.5 * np.sum((s - u) ** 2, axis=1)
 

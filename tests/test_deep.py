@@ -1,0 +1,196 @@
+"""Depth-L networks: gradients, deep mode equation, learning times, stability (THEORY.md §1.6, §7, §12 items 8-9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.integrate
+from _seeds import seeds
+
+from linnet import Statistics, metrics, network, train
+from linnet import theory as th
+
+SEEDS = seeds([0, 7, 42, 99])
+DEPTHS = [2, 3, 4, 5]
+
+
+def _teacher_stats(s, rng=None, n=None):
+    """Whitened statistics whose Σ31 has singular values ``s`` (random singular vectors if rng)."""
+    s = np.asarray(s, dtype=float)
+    n = n or s.size
+    S = np.zeros((n, n))
+    S[np.arange(s.size), np.arange(s.size)] = s
+    if rng is not None:
+        S = network.random_orthogonal(n, rng=rng) @ S @ network.random_orthogonal(n, rng=rng).T
+    return Statistics(np.eye(n), S, float(np.sum(s**2)) + 1.0)
+
+
+# ---------------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("seed", SEEDS[:2])
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("white", [True, False])
+def test_every_layer_gradient_matches_central_differences(seed, depth, white):
+    rng = np.random.default_rng(seed)
+    N, M = 5, 3
+    X = rng.standard_normal((40, N))
+    if white:
+        X = X @ np.linalg.inv(np.linalg.cholesky(X.T @ X / 40)).T  # Σ11 = I exactly
+    Y = rng.standard_normal((40, M))
+    st = Statistics.from_data(X, Y)
+    widths = (N,) + tuple(rng.integers(2, 7, size=depth - 1)) + (M,)
+    w = network.init_gaussian(widths, 0.6, rng=rng, fan_in=True, ensemble=2)
+    grads = network.gradients(w, st)
+    h = 1e-5
+    for l, W in enumerate(w):
+        num = np.zeros_like(W)
+        for idx in np.ndindex(W.shape):
+            wp = [x.copy() for x in w]
+            wm = [x.copy() for x in w]
+            wp[l][idx] += h
+            wm[l][idx] -= h
+            num[idx] = (network.loss_from_stats(wp, st)[idx[0]] - network.loss_from_stats(wm, st)[idx[0]]) / (2 * h)
+        # The loss is a polynomial: central-difference truncation h²/6·|∂³L| ~ 1e-10 and
+        # round-off eps·|L|/h ~ 1e-11 on O(1) losses; 1e-7 is a generous bound on both.
+        np.testing.assert_allclose(grads[l], num, rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------- deep mode equation
+@pytest.mark.parametrize("depth", [3, 4, 5])
+def test_matrix_gd_from_aligned_init_is_the_deep_discrete_map(depth):
+    """Aligned balanced weights stay aligned under matrix GD: the scalar map is exact."""
+    rng = np.random.default_rng(depth)
+    s = np.array([2.0, 1.2, 0.6])
+    st = _teacher_stats(s, rng)
+    u0 = np.array([0.3, 0.2, 0.1])
+    w = network.init_aligned(st.modes, (3, 4, 5, 6, 7)[:depth] + (3,), u0, rng=rng)
+    eta, steps = 0.05, 300
+    rec = np.array([0, 10, 50, 100, 300])
+    gd = train.gradient_descent(w, st, eta, steps, record_steps=rec)
+    u_sim = metrics.mode_strength_diagonal(gd.product, st.modes)
+    u_map = th.deep_mode_strength_discrete(rec, s, u0, eta, depth)
+    # Both iterate the same map; matrix round-off (~1e-16 per step) accumulates over 300 steps.
+    np.testing.assert_allclose(u_sim, u_map, rtol=0, atol=1e-11)
+    assert metrics.max_offdiagonal(gd.product, st.modes).max() < 1e-11
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4, 5])
+def test_deep_mode_strength_equals_matrix_gradient_flow(depth):
+    """THEORY.md §12 item 8: the deep mode ODE against solve_ivp on the full matrices."""
+    rng = np.random.default_rng(10 + depth)
+    s = np.array([2.0, 1.0, 0.5])
+    st = _teacher_stats(s, rng)
+    u0 = np.array([0.05, 0.1, 0.2])
+    w = network.init_aligned(st.modes, (3,) + (4,) * (depth - 1) + (3,), u0, rng=rng)
+    t = np.linspace(0, 6, 13)
+    flow = train.gradient_flow(w, st, t)
+    u = metrics.mode_strength_diagonal(flow.product, st.modes)
+    # Two integrations at rtol ~1e-10/1e-11 of the same smooth ODE.
+    np.testing.assert_allclose(th.deep_mode_strength(t, s, u0, depth), u, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_gd_approaches_the_mode_ode_at_first_order(depth):
+    s, u0 = np.array([2.0]), np.array([0.05])
+    T = float(th.deep_learning_time(s, u0, s / 2, depth)[0])  # mid-transition, where u moves most
+    errs = []
+    for eta in (4e-3, 2e-3):
+        k = int(round(T / eta))
+        u_gd = th.deep_mode_strength_discrete(np.array([k]), s, u0, eta, depth)[0]
+        errs.append(abs(u_gd - th.deep_mode_strength([k * eta], s, u0, depth)[0])[0])
+    # Euler: error ∝ η; 1.6-2.4 leaves room for the O(η²) term at η·s^{2-2/L} ≈ 1e-2.
+    assert 1.6 < errs[0] / errs[1] < 2.4
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4, 5, 8])
+def test_learning_time_inverts_the_mode_strength(depth):
+    s = np.array([2.0, 0.7])
+    u0 = np.array([0.01, 0.05])
+    for frac in (0.1, 0.5, 0.99):
+        t = th.deep_learning_time(s, u0, frac * s, depth)
+        u = np.diag(th.deep_mode_strength(t, s, u0, depth))
+        # Two independent computations (quadrature or closed form vs DOP853 at rtol 1e-11): agree
+        # to ~1e-10 relative; 1e-8 allows the integrator's error to accumulate over t.
+        np.testing.assert_allclose(u, frac * s, rtol=1e-8)
+
+
+def test_closed_forms_agree_with_quadrature():
+    s, u0, uf = 1.7, 0.02, 1.5
+    for L in (2, 4):
+        quad, _ = scipy.integrate.quad(lambda u: 1 / (L * u ** (2 - 2 / L) * (s - u)), u0, uf,
+                                       epsrel=1e-13, limit=200)
+        # quad's own relative accuracy (epsrel 1e-13) on an O(1) integral.
+        assert th.deep_learning_time(s, u0, uf, L) == pytest.approx(quad, rel=1e-10)
+    # Saxe's eq. (11) for L = 2 from the two-layer module.
+    assert th.deep_learning_time(s, u0, uf, 2) == pytest.approx(th.learning_time(s, u0, uf), rel=1e-13)
+
+
+def test_learning_step_matches_the_iterated_map_and_plateau_estimate():
+    s, u0 = 2.0, 1e-4
+    for eta in (0.05, 0.1, 0.3):
+        k = th.deep_learning_step(s, u0, s / 2, eta, 2)
+        assert k == th.half_learning_step(s, u0, eta)[0]  # the two-layer module's iteration
+        est = th.plateau_steps_estimate(s, u0, eta)
+        gf = th.learning_time(s, u0, s / 2) / eta
+        # The log(1+ηs) estimate captures the discrete plateau better than t½/η (THEORY.md §7).
+        assert abs(est - k) < abs(gf - k)
+        assert gf < k + 1  # GF underestimates the number of steps ((1+ηs)² < e^{2ηs})
+    # Deep: the first crossing in the map's own iteration.
+    L, eta = 4, 0.02
+    k = int(th.deep_learning_step(s, 0.05, 1.0, eta, L))
+    u = th.deep_mode_strength_discrete(np.array([k - 1, k]), s, 0.05, eta, L)[:, 0]
+    assert u[0] < 1.0 <= u[1]
+
+
+def test_deep_loss_curve_matches_simulation():
+    rng = np.random.default_rng(1)
+    s = np.array([2.0, 1.0, 0.0])
+    st = _teacher_stats(s, rng)
+    u0 = 0.1
+    w = network.init_aligned(st.modes, (3, 3, 3, 3), u0, rng=rng)
+    t = np.linspace(0, 4, 9)
+    flow = train.gradient_flow(w, st, t)
+    curve = th.deep_loss_curve(t, s, u0, 3, st.min_loss())  # the s = 0 mode decays from u0
+    np.testing.assert_allclose(curve, flow.loss, atol=1e-8)  # integrator accuracy, squared errors
+
+
+# ---------------------------------------------------------------------------- stability
+def _final_state(depth, factor, seed):
+    rng = np.random.default_rng(seed)
+    s = np.array([2.0, 1.5, 1.0, 0.8])
+    st = _teacher_stats(s, rng)
+    n = s.size
+    # Zero-balanced (the flattest minima are balanced) with end-to-end gain ≈ 0.5 at any depth.
+    w = network.init_zero_balanced((n,) * (depth + 1), 0.5 ** (1 / depth) / np.sqrt(n), rng=rng)
+    if np.linalg.det(network.end_to_end(w)) * np.linalg.det(st.sigma31) < 0:
+        # A balanced square network cannot change the sign of its determinant without passing a
+        # singular map (one mode would stall at a saddle, as in SingularBError); match the signs.
+        w = w[:-1] + (w[-1] * np.r_[-1.0, np.ones(n - 1)][:, None],)
+    eta = factor * th.stability_bound(s[0], depth)
+    gd = train.gradient_descent(w, st, eta, 3000, record_steps=[3000])
+    dist = metrics.distance_to_optimum(gd.product[-1], st)
+    return gd, dist
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("depth", [2, 3, 4])
+def test_stability_threshold_on_both_sides(seed, depth):
+    """THEORY.md §12 item 9: η below 2/(L s1^{2-2/L}) converges, above it does not."""
+    gd, dist = _final_state(depth, 0.8, seed)
+    # Below the bound the balanced minimum attracts; after 3000 steps at ηs ≈ 0.1-0.5 every mode
+    # has contracted by far more than 1e-8 (slowest linear rate ≈ η·L·s_min^{2-2/L}).
+    assert not gd.diverged and dist < 1e-8
+    gd, dist = _final_state(depth, 1.2, seed)
+    # Above it every global minimum is unstable (all are at least as sharp as the balanced one):
+    # the run oscillates or diverges, never settles.
+    assert gd.diverged or not dist < 1e-3
+
+
+def test_stability_bound_is_the_top_hessian_eigenvalue():
+    """2/η_max = L s1^{2-2/L} = top Hessian eigenvalue at the balanced minimum (scalar chain)."""
+    s = 1.7
+    for L in (2, 3, 4, 5):
+        a = s ** (1 / L)
+        # Hessian of ½(s − a1⋯aL)² at a_i = a: entries a^{2L-2} (rank one) on the minimum.
+        H = np.full((L, L), a ** (2 * L - 2))
+        top = np.linalg.eigvalsh(H)[-1]
+        assert 2 / th.stability_bound(s, L) == pytest.approx(top, rel=1e-12)
