@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import threadpoolctl
 
 from .._validation import as_float_array, positive_int
 
@@ -185,7 +186,10 @@ def fit_whitening(X, n_components: int, *, rtol: float = 1e-9) -> Whitener:
     C = Xc.T @ Xc / P  # the 1/P convention (not ddof=1), so Σ11 = I exactly on the training set
     # All eigenvalues (to count the non-degenerate ones), then eigenvectors of the top k only:
     # several times faster than one full eigen-decomposition of a 784 × 784 matrix.
-    lam = scipy.linalg.eigh(C, eigvals_only=True)[::-1]
+    # One BLAS thread: the 784 × 784 eigen-solver gains nothing from threads, and loses about
+    # 10× when the cores are oversubscribed (pytest -n 2 on two cores, several engineers).
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        lam = scipy.linalg.eigh(C, eigvals_only=True)[::-1]
     n_ok = int(np.count_nonzero(lam > rtol * max(lam[0], 0.0)))
     if k > n_ok:
         raise ValueError(
@@ -194,7 +198,8 @@ def fit_whitening(X, n_components: int, *, rtol: float = 1e-9) -> Whitener:
             f"the largest count as zero); whitening more would amplify round-off to unit "
             f"variance. Pass n_components <= {n_ok}, or use more training samples"
         )
-    lam_k, Q = scipy.linalg.eigh(C, subset_by_index=(D - k, D - 1))
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        lam_k, Q = scipy.linalg.eigh(C, subset_by_index=(D - k, D - 1))
     comps = Q[:, ::-1]
     # Deterministic sign: the largest-magnitude entry of each axis is positive.
     sign = np.sign(comps[np.argmax(np.abs(comps), axis=0), np.arange(k)])
