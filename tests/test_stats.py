@@ -173,3 +173,9 @@ def test_analytic_statistics_residual_from_trace():
     assert st.min_loss() == pytest.approx(3.0, rel=1e-14)
     assert st.min_loss(1) == pytest.approx(3.0 + 0.5 * 5.0, rel=1e-14)
     np.testing.assert_allclose(st.optimum(), s31)
+
+
+def test_package_imports_and_has_version():
+    import linnet
+
+    assert linnet.__version__ != "0.0.0+unknown"  # installed (make setup), not a bare source tree
