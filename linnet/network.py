@@ -449,11 +449,13 @@ def _one_lambda_balanced(N, H, M, scale, lam, rng):
     # s1 = 0 (so s2 = √λ) and units beyond min(H, M) have s2 = 0 (so s1 = √−λ).
     g = np.linalg.svd(rng.standard_normal((H, max(N, M))) * scale, compute_uv=False)  # H values
     g = np.concatenate([g, np.zeros(H - g.size)]) if g.size < H else g[:H]
+    # Units beyond min(N, H, M) carry no product: with λ = 0 both layers are 0 there.
+    reach = np.arange(H) < min(N, H, M)
     if lam >= 0:
-        s1 = np.where(np.arange(H) < min(H, N), g, 0.0)
+        s1 = np.where(reach, g, 0.0)
         s2 = np.sqrt(s1**2 + lam)
     else:
-        s2 = np.where(np.arange(H) < min(H, M), g, 0.0)
+        s2 = np.where(reach, g, 0.0)
         s1 = np.sqrt(s2**2 - lam)
     R = random_orthogonal(H, rng=rng)
     V = random_orthogonal(N, rng=rng)
