@@ -43,6 +43,16 @@ SCHEMAS: dict[str, list[str]] = {
     "mnist_seed_notebook": ["experiment", "dataset", "n_train", "lr", "seed", "step", "time",
                             "source", "loss", "norm_W21", "norm_W32", "dist_optimum", "diverged",
                             "diverged_step"],
+    # Depth, initialisation regimes and exact solutions (issue 4).
+    "depth_isometry": ["experiment", "dataset", "depth", "width", "init", "lr", "seed", "source",
+                       "lr_factor", "lr_bound", "learning_step", "learning_time", "reached",
+                       "diverged", "best", "threshold"],
+    "lr_stability": ["experiment", "depth", "lr", "seed", "lr_s1", "lr_bound", "lr_ratio", "state",
+                     "final_loss", "final_distance"],
+    "init_regimes": ["experiment", "init", "init_scale", "lr", "seed", "step", "time", "source",
+                     "theory", "loss", "error", "lam"],
+    "hidden_similarity": ["experiment", "dataset", "width", "init", "lr", "seed", "step", "time",
+                          "source", "class_i", "class_j", "similarity"],
 }
 
 #: Base of every random stream (the arXiv date of Saxe et al. 2014, 2013-12-20).
