@@ -43,6 +43,9 @@ SCHEMAS: dict[str, list[str]] = {
     "mnist_seed_notebook": ["experiment", "dataset", "n_train", "lr", "seed", "step", "time",
                             "source", "loss", "norm_W21", "norm_W32", "dist_optimum", "diverged",
                             "diverged_step"],
+    # linnet.sweep / `python -m linnet sweep`: one row per network and recorded step.
+    "sweep": ["experiment", "dataset", "depth", "width", "init", "init_scale", "lr", "seed",
+              "step", "time", "source", "loss", "diverged", "diverged_step", "accuracy"],
     # Depth, initialisation regimes and exact solutions (issue 4).
     "depth_isometry": ["experiment", "dataset", "depth", "width", "init", "lr", "seed", "source",
                        "lr_factor", "lr_bound", "learning_step", "learning_time", "reached",

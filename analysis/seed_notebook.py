@@ -1,0 +1,213 @@
+r"""The seed notebook's training run, reproduced over many random draws, with its step mapped to linnet's η.
+
+Writes ``results/seed_notebook.csv``: loss, ‖W32‖, ‖W21‖ (Frobenius) and ‖W* − W32 W21‖ (W* the
+teacher) of every seed, every 1,000 steps as the notebook printed them (``printed`` column) and on
+a log-spaced grid in between (for the figure), for three schedules.
+
+The notebook's run: N = 100 inputs, 20 hidden units, M = 10 outputs, P = 1000 samples, a teacher
+W* with i.i.d. N(0, 1) entries, targets y = W* x (noiseless), standard-normal initial weights
+(std 1, no fan-in scaling), one step at its lr = 1 and then 10,000 steps at its lr = 10.
+Inputs here are exactly whitened Gaussian samples (:func:`whitened_gaussian_inputs`; pass another
+``inputs`` function to :func:`make_task`, e.g. whitened MNIST, to switch them).
+
+**Step mapping.** The notebook's hand gradient averages :math:`e\,x^\top` over the samples and
+then divides by P once more, so its update is (1/P) × the gradient of linnet's loss
+:math:`\mathcal L = \frac{1}{2P}\sum_\mu\lVert y^\mu - W_{32}W_{21}x^\mu\rVert^2`:
+
+.. math:: \eta_\text{linnet} = \text{lr}_\text{notebook} / P: \quad \text{lr } 1 \to \eta = 0.001,
+          \quad \text{lr } 10 \to \eta = 0.01, \quad \text{lr } 20 \to \eta = 0.02.
+
+Theory time (``time`` column) is the sum of the steps taken, 0.001 + (k − 1)·η at step k ≥ 1.
+
+Experiments (``experiment`` column; ``lr`` is the η of the main phase, ``lr_first`` that of step 1):
+
+- ``notebook_schedule``: 1 step at η = 0.001, then 10,000 at η = 0.01 (the notebook's run).
+- ``double_lr``: the same with the notebook's lr doubled to 20 (η = 0.02).
+- ``below_bound``: 10,001 steps at η = 0.001 (the notebook's lr = 1 throughout), below the
+  stability bound 2/λ computed from the initial weights.
+
+**Stability.** With whitened inputs the top eigenvalue of the Gauss-Newton matrix is
+λ = λ_max(W32 W32ᵀ) + λ_max(W21 W21ᵀ) (``sharpness_gn``, after step 1, per seed). For
+standard-normal weights λ ≈ (√20 + √10)² + (√100 + √20)² ≈ 270, so η = 0.01 starts above the
+classical bound 2/λ ≈ 0.0074 (η·λ between 2 and 3) and η = 0.001 is far below it. What the table
+shows (full run, 50 seeds): η = 0.01 is inside the catapult window 2 < η·λ < 4, the weights shrink
+and every draw converges to round-off; doubling it to η = 0.02 (η·λ ≈ 4–6) makes most draws
+diverge within about ten steps and which ones survive depends on the draw; η = 0.001 converges
+slowly for every draw. A diverged run is data: ``diverged`` is True on all its rows,
+``diverged_step`` is the first step with a non-finite loss, and rows after it are dropped.
+
+``--quick`` runs 5 seeds for 2,000 steps instead of 50 seeds for 10,000.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+import _analysis
+from linnet import Statistics, network, tables, train
+from linnet.data.teacher import teacher_matrix, whiten_exactly
+
+NAME = "seed_notebook"
+N_IN, HIDDEN, N_OUT, N_SAMPLES = 100, 20, 10, 1000
+INIT_SCALE = 1.0
+STEPS_FULL, STEPS_QUICK = 10_000, 2_000  # steps of the main phase
+SEEDS_FULL, SEEDS_QUICK = 50, 5
+PRINT_EVERY = 1000
+N_LOG = 60  # log-spaced recording points between the printed ones, for the figure
+
+
+def eta_from_notebook(lr_notebook: float, n_samples: int = N_SAMPLES) -> float:
+    """linnet's step for the notebook's lr: its gradient is (1/P) × linnet's, so η = lr / P."""
+    return lr_notebook / n_samples
+
+
+def schedules(steps: int) -> dict[str, list[tuple[int, float]]]:
+    """Each experiment's phases as (number of steps, η)."""
+    first = (1, eta_from_notebook(1.0))
+    return {
+        "notebook_schedule": [first, (steps, eta_from_notebook(10.0))],
+        "double_lr": [first, (steps, eta_from_notebook(20.0))],
+        "below_bound": [(steps + 1, eta_from_notebook(1.0))],
+    }
+
+
+def whitened_gaussian_inputs(n_samples: int, n_in: int, *, rng: np.random.Generator) -> np.ndarray:
+    """I.i.d. Gaussian inputs (P, N), exactly whitened on the sample (Σ11 = I)."""
+    return whiten_exactly(rng.standard_normal((n_samples, n_in)))
+
+
+def make_task(inputs: Callable[..., np.ndarray] = whitened_gaussian_inputs, *,
+              rng: np.random.Generator):
+    """Inputs X (P, N), targets Y = X W*ᵀ (P, M) and the Gaussian teacher W* (M, N)."""
+    teacher = teacher_matrix(N_OUT, N_IN, rng=rng, spectrum="gaussian")
+    X = inputs(N_SAMPLES, N_IN, rng=rng)
+    return X, X @ teacher.T, teacher
+
+
+def gauss_newton_sharpness(weights) -> np.ndarray:
+    r"""Top eigenvalue of the Gauss-Newton matrix of a two-layer net on whitened inputs, shape (...).
+
+    The Jacobian of :math:`W_{32}W_{21}` maps :math:`(dW_{21}, dW_{32}) \mapsto W_{32}dW_{21} +
+    dW_{32}W_{21}`, so :math:`JJ^\top F = W_{32}W_{32}^\top F + F W_{21}^\top W_{21}`, whose top
+    eigenvalue is :math:`\lambda_{max}(W_{32}W_{32}^\top) + \lambda_{max}(W_{21}W_{21}^\top)`.
+    """
+    W21, W32 = weights
+    top = [np.linalg.eigvalsh(A @ np.swapaxes(A, -1, -2))[..., -1] for A in (W32, W21)]
+    return top[0] + top[1]
+
+
+def run_schedule(weights, stats: Statistics, phases, record: np.ndarray, *,
+                 progress: bool = False) -> dict[str, np.ndarray]:
+    """Run the phases one after the other on an ensemble; step counts continue across phases.
+
+    Returns arrays over (recorded step, member): loss, norms and distances (NaN after a member
+    diverged), and per member ``diverged``/``diverged_step`` (global step).
+    """
+    K = weights[0].shape[0]
+    T = record.size
+    out = {k: np.full((T, K), np.nan) for k in ("loss", "norm_W21", "norm_W32")}
+    products = np.full((T, K, N_OUT, N_IN), np.nan)
+    div_step = np.full(K, -1, dtype=np.int64)
+    alive = np.arange(K)
+    ws = tuple(W.copy() for W in weights)
+    start = 0
+    for n_steps, eta in phases:
+        local = record[(record >= start) & (record <= start + n_steps)] - start
+        if alive.size:
+            traj = train.gradient_descent(tuple(W[alive] for W in ws), stats, eta, n_steps,
+                                          record_steps=local, keep_weights=True,
+                                          progress=progress)
+            rows = np.searchsorted(record, local + start)
+            for i, hist in zip(rows, traj.history):
+                with np.errstate(over="ignore", invalid="ignore"):  # a diverged member is inf/NaN
+                    out["norm_W21"][i, alive] = np.linalg.norm(hist[0], axis=(-2, -1))
+                    out["norm_W32"][i, alive] = np.linalg.norm(hist[1], axis=(-2, -1))
+            out["loss"][rows[:, None], alive] = traj.loss
+            products[rows[:, None], alive] = traj.product
+            bad = np.asarray(traj.diverged)
+            div_step[alive[bad]] = traj.diverged_step[bad] + start
+            ws = tuple(W.copy() for W in ws)
+            for W, Wn in zip(ws, traj.weights):
+                W[alive] = Wn
+            alive = alive[~bad]
+        start += n_steps
+    out["products"] = products
+    out["diverged"] = div_step >= 0
+    out["diverged_step"] = div_step
+    return out
+
+
+def recording_grid(total_steps: int, first_steps: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Recorded steps and which of them the notebook printed (0, 1, then every 1,000 steps)."""
+    printed = np.concatenate([[0, first_steps],
+                              np.arange(first_steps + PRINT_EVERY, total_steps + 1, PRINT_EVERY)])
+    grid = np.union1d(train.log_steps(total_steps, N_LOG), printed)
+    return grid, np.isin(grid, printed)
+
+
+def simulate(*, quick: bool, inputs=whitened_gaussian_inputs, progress: bool = False) -> pd.DataFrame:
+    """Every experiment over every seed, as one tidy table."""
+    steps = STEPS_QUICK if quick else STEPS_FULL
+    n_seeds = SEEDS_QUICK if quick else SEEDS_FULL
+    X, Y, teacher = make_task(inputs, rng=tables.rng_for(NAME, "task"))
+    stats = Statistics.from_data(X, Y)
+    if not stats.is_white:
+        raise ValueError("seed_notebook's sharpness formula assumes whitened inputs (Σ11 = I)")
+    # One draw per seed, the same in every experiment: the schedules differ, the draws do not.
+    draws = [network.init_gaussian((N_IN, HIDDEN, N_OUT), INIT_SCALE, rng=tables.rng_for(NAME, "init", seed))
+             for seed in range(n_seeds)]
+    weights = tuple(np.stack([d[l] for d in draws]) for l in range(2))
+    after_first = train.gradient_descent(weights, stats, eta_from_notebook(1.0), 1,
+                                         record_steps=[1]).weights
+    sharpness = gauss_newton_sharpness(after_first)
+    record, printed = recording_grid(steps + 1)
+    frames = []
+    for experiment, phases in schedules(steps).items():
+        res = run_schedule(weights, stats, phases, record, progress=progress)
+        etas = np.concatenate([np.full(n, eta) for n, eta in phases])
+        time = np.concatenate([[0.0], np.cumsum(etas)])[record]
+        with np.errstate(over="ignore", invalid="ignore"):
+            dist = np.linalg.norm(teacher - res["products"], axis=(-2, -1))
+        for seed in range(n_seeds):
+            keep = np.isfinite(res["loss"][:, seed])
+            frames.append(pd.DataFrame({
+                "experiment": experiment,
+                "dataset": inputs.__name__.removesuffix("_inputs"),
+                "width": HIDDEN,
+                "init": "gaussian",
+                "init_scale": INIT_SCALE,
+                "lr": phases[-1][1],
+                "seed": seed,
+                "step": record[keep],
+                "time": time[keep],
+                "source": "simulation",
+                "lr_first": phases[0][1],
+                "loss": res["loss"][keep, seed],
+                "norm_W21": res["norm_W21"][keep, seed],
+                "norm_W32": res["norm_W32"][keep, seed],
+                "dist_teacher": dist[keep, seed],
+                "diverged": bool(res["diverged"][seed]),
+                "diverged_step": int(res["diverged_step"][seed]),
+                "sharpness_gn": sharpness[seed],
+                "printed": printed[keep],
+            }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def main(argv=None) -> int:
+    args = _analysis.parser(NAME, __doc__).parse_args(argv)
+    table = simulate(quick=args.quick, progress=args.progress)
+    tables.write(table, args.out, schema=NAME)
+    summary = table.groupby("experiment").agg(lr=("lr", "first"), seeds=("seed", "nunique"))
+    summary["diverged"] = table.groupby(["experiment", "seed"]).diverged.first().groupby("experiment").sum()
+    print(summary.to_string())
+    print(f"wrote {args.out} ({len(table)} rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
