@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"linnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_download(sub)
+    _add_sweep(sub)
     return parser
 
 
@@ -43,6 +44,59 @@ def _download(args) -> int:
         print(f"linnet download: error: {exc}", file=sys.stderr)
         return 1
     print(f"{args.dataset} files verified in {dest}; use them with --data-dir {dest}")
+    return 0
+
+
+def _add_sweep(sub) -> None:
+    p = sub.add_parser(
+        "sweep", help="train a grid of networks (batched ensembles, cached, local or on Dask)",
+        description="Train every combination of the given values as gradient descent on the "
+                    "task's statistics and write one tidy table. Results are cached per "
+                    "configuration, so an interrupted sweep resumes where it stopped and a "
+                    "finished one is not recomputed. See docs/sweeps.md.")
+    p.add_argument("--experiment", default="sweep", help="name in the experiment column")
+    p.add_argument("--dataset", nargs="+", default=["teacher"],
+                   choices=("teacher", "mnist", "fashion"))
+    p.add_argument("--depth", nargs="+", type=int, default=[2], help="weight matrices L")
+    p.add_argument("--width", nargs="+", type=int, default=[20], help="hidden width")
+    p.add_argument("--init", nargs="+", default=["gaussian"], choices=("gaussian", "fan_in"))
+    p.add_argument("--init-scale", nargs="+", type=float, default=[1e-3], help="initial std σ")
+    p.add_argument("--lr", nargs="+", type=float, default=[0.05], help="step η")
+    p.add_argument("--seeds", type=int, default=1, help="replicates 0..SEEDS-1")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--records", type=int, default=30, help="about this many log-spaced records")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--scheduler", default=None,
+                   help="dask.distributed scheduler address, e.g. tcp://10.0.0.1:8786 "
+                        "(runs there instead of local processes; needs linnet[dask])")
+    p.add_argument("--batch-size", type=int, default=32, help="most runs per ensemble")
+    p.add_argument("--cache", default=".linnet-cache/sweep",
+                   help="cache folder (default: %(default)s); 'none' disables it")
+    p.add_argument("--out", default="results/sweep.csv", help="table to write (default: %(default)s)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_sweep)
+
+
+def _sweep(args) -> int:
+    import sys
+    import time
+
+    from . import sweep, tables
+
+    try:
+        configs = sweep.grid(
+            sweep.RunConfig, experiment=args.experiment, dataset=args.dataset, depth=args.depth,
+            width=args.width, init=args.init, init_scale=args.init_scale, lr=args.lr,
+            seed=range(args.seeds), steps=args.steps, records=args.records)
+        t0 = time.perf_counter()
+        df = sweep.run(configs, cache_dir=None if args.cache.lower() == "none" else args.cache,
+                       n_jobs=args.jobs, scheduler=args.scheduler, batch_size=args.batch_size,
+                       progress=not args.no_progress)
+    except (TypeError, ValueError, ImportError) as exc:
+        print(f"linnet sweep: error: {exc}", file=sys.stderr)
+        return 2
+    path = tables.write(df, args.out, schema="sweep")
+    print(f"{len(configs)} configurations in {time.perf_counter() - t0:.1f} s -> {path}")
     return 0
 
 

@@ -1,0 +1,216 @@
+"""Sweeps: grids, byte-identical tables on every backend, resumable after a kill, cache checks.
+
+Reproducibility is asserted on the bytes of the table that :func:`linnet.tables.write` writes,
+because that is what a user compares: no tolerance is involved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from linnet import sweep, tables
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Small but real: two-layer networks on the teacher task, every axis that an ensemble batches
+# (seed, init_scale, lr) present, plus a second depth so that two groups exist. 16 configs.
+GRID = dict(depth=[2, 3], init_scale=[1e-3, 1e-1], lr=[0.02, 0.3], seed=[0, 1], steps=150,
+            records=12)
+
+CALLS: list[int] = []  # sizes of the chunks computed by counting_group (in this process)
+
+
+def counting_group(configs, *, progress):
+    """train_group that records what it was asked to compute (n_jobs=1 runs in-process)."""
+    CALLS.append(len(configs))
+    return sweep.train_group(configs, progress=progress)
+
+
+def _table(df, path) -> bytes:
+    return tables.write(df, path, schema="sweep").read_bytes()
+
+
+@pytest.fixture
+def configs():
+    return sweep.grid(**GRID)
+
+
+# ---------------------------------------------------------------------------- grid and configs
+def test_grid_expands_every_combination_and_validates():
+    cs = sweep.grid(lr=[0.01, 0.05], seed=range(3), dataset="teacher")
+    assert len(cs) == 6 and len(set(cs)) == 6
+    assert {(c.lr, c.seed) for c in cs} == {(a, b) for a in (0.01, 0.05) for b in range(3)}
+    with pytest.raises(ValueError, match="no field"):
+        sweep.grid(learning_rate=[0.1])
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        sweep.RunConfig(dataset="cifar")
+    with pytest.raises(ValueError, match="lr"):
+        sweep.RunConfig(lr=-1.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cs[0].lr = 1.0
+
+
+def test_numpy_and_python_numbers_give_one_configuration():
+    import numpy as np
+
+    a = sweep.RunConfig(lr=np.float64(0.05), seed=np.int64(2))
+    b = sweep.RunConfig(lr=0.05, seed=2)
+    assert a == b and sweep.cache_key(a) == sweep.cache_key(b)
+
+
+def test_run_rejects_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="configs is empty"):
+        sweep.run([], cache_dir=tmp_path)
+    with pytest.raises(TypeError, match="frozen dataclasses"):
+        sweep.run([{"lr": 0.1}], cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="n_jobs"):
+        sweep.run(sweep.grid(steps=1), n_jobs=0, cache_dir=tmp_path)
+
+
+# ---------------------------------------------------------------------------- reproducibility
+def test_same_table_with_one_worker_two_workers_and_dask(configs, tmp_path):
+    one = _table(sweep.run(configs, cache_dir=None, n_jobs=1, progress=False), tmp_path / "1.csv")
+    # batch_size=3 also changes how the ensembles are cut: the numbers must not move.
+    two = _table(sweep.run(configs, cache_dir=None, n_jobs=2, batch_size=3, progress=False),
+                 tmp_path / "2.csv")
+    assert two == one
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        dask = _table(sweep.run(configs, cache_dir=tmp_path / "cache", batch_size=5,
+                                scheduler=cluster.scheduler_address, progress=False),
+                      tmp_path / "dask.csv")
+    assert dask == one
+    # ... and read back from the cache the Dask run filled, again the same bytes.
+    cached = _table(sweep.run(configs, cache_dir=tmp_path / "cache", progress=False),
+                    tmp_path / "cached.csv")
+    assert cached == one
+
+
+def test_finished_sweep_computes_nothing(configs, tmp_path):
+    CALLS.clear()
+    first = sweep.run(configs, counting_group, cache_dir=tmp_path, progress=False)
+    assert sum(CALLS) == len(configs)
+    assert len(list(tmp_path.glob("*.csv"))) == len(configs)
+    CALLS.clear()
+    again = sweep.run(configs, counting_group, cache_dir=tmp_path, progress=False)
+    assert CALLS == []
+    assert _table(again, tmp_path / "a.csv") == _table(first, tmp_path / "b.csv")
+
+
+def test_ensemble_rows_equal_single_runs(configs, tmp_path):
+    """batch_size=1 trains each network alone: the table must not change."""
+    alone = sweep.run(configs[:8], cache_dir=None, batch_size=1, progress=False)
+    together = sweep.run(configs[:8], cache_dir=None, batch_size=8, progress=False)
+    assert _table(alone, tmp_path / "a.csv") == _table(together, tmp_path / "b.csv")
+
+
+# ---------------------------------------------------------------------------- interruption
+_CHILD = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[2])
+    from test_sweep import counting_group  # the same function, so the same cache keys
+    from linnet import sweep
+    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=3000, records=10)
+    sweep.run(configs, counting_group, cache_dir=sys.argv[1], batch_size=1, progress=False)
+""")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_sweep_resumes_to_the_same_table(sig, tmp_path):
+    cache = tmp_path / "cache"
+    script = tmp_path / "child.py"
+    script.write_text(_CHILD)
+    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=3000, records=10)
+    proc = subprocess.Popen([sys.executable, str(script), str(cache), str(Path(__file__).parent)],
+                            cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(cache.glob("*.csv"))) < 3:  # wait until some entries exist ...
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the sweep wrote no cache entries in 60 s"
+            time.sleep(0.02)
+        proc.send_signal(sig)  # ... then kill it half-way
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    done = len(list(cache.glob("*.csv")))
+    assert proc.returncode != 0 and 3 <= done < len(configs), (proc.returncode, done)
+    CALLS.clear()
+    resumed = sweep.run(configs, counting_group, cache_dir=cache, progress=False)
+    assert sum(CALLS) == len(configs) - done  # only what was missing
+    fresh = sweep.run(configs, cache_dir=None, progress=False)
+    assert _table(resumed, tmp_path / "resumed.csv") == _table(fresh, tmp_path / "fresh.csv")
+
+
+# ---------------------------------------------------------------------------- damaged entries
+def _damage_digit(path: Path):
+    text = path.read_text()
+    i = text.rindex("0.")  # a digit in the last data line: the CSV still parses
+    path.write_text(text[:i] + "9." + text[i + 2:])
+
+
+def _truncate(path: Path):
+    path.write_bytes(path.read_bytes()[:-40])
+
+
+def _garbage(path: Path):
+    path.write_bytes(b"\x00\xff not a table")
+
+
+@pytest.mark.parametrize("damage", [_damage_digit, _truncate, _garbage])
+def test_damaged_entry_is_reported_and_recomputed(damage, tmp_path):
+    configs = sweep.grid(lr=[0.02, 0.05], seed=range(2), steps=100, records=8)
+    cache = tmp_path / "cache"
+    first = _table(sweep.run(configs, counting_group, cache_dir=cache, progress=False),
+                   tmp_path / "a.csv")
+    victim = cache / f"{sweep.cache_key(configs[1], counting_group)}.csv"
+    damage(victim)
+    CALLS.clear()
+    with pytest.warns(sweep.CacheWarning, match="damaged"):
+        again = sweep.run(configs, counting_group, cache_dir=cache, progress=False)
+    assert CALLS == [1]  # exactly the damaged configuration, never the damaged numbers
+    assert _table(again, tmp_path / "b.csv") == first
+    # The entry was rewritten whole: a third run reads everything and warns about nothing.
+    CALLS.clear()
+    sweep.run(configs, counting_group, cache_dir=cache, progress=False)
+    assert CALLS == []
+
+
+def test_entry_of_another_configuration_is_not_used(tmp_path):
+    configs = sweep.grid(lr=[0.02, 0.05], steps=50, records=5)
+    cache = tmp_path / "cache"
+    sweep.run(configs, counting_group, cache_dir=cache, progress=False)
+    a, b = (cache / f"{sweep.cache_key(c, counting_group)}.csv" for c in configs)
+    b.write_bytes(a.read_bytes())  # a valid checksum, but the rows of lr = 0.02
+    CALLS.clear()
+    with pytest.warns(sweep.CacheWarning, match="another configuration"):
+        sweep.run(configs, counting_group, cache_dir=cache, progress=False)
+    assert CALLS == [1]
+
+
+def test_cli_sweep_writes_the_table(tmp_path, capsys):
+    from linnet.cli import main
+
+    out = tmp_path / "sweep.csv"
+    argv = ["sweep", "--lr", "0.02", "0.05", "--seeds", "2", "--steps", "60", "--records", "6",
+            "--cache", str(tmp_path / "cache"), "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    df = tables.read(out)
+    assert set(tables.SCHEMAS["sweep"]) <= set(df.columns)
+    assert len(df.groupby(["lr", "seed"])) == 4
+    assert main(argv[:-3] + ["--out", str(tmp_path / "again.csv"), "--no-progress"]) == 0
+    assert (tmp_path / "again.csv").read_bytes() == out.read_bytes()
+    assert main(["sweep", "--lr", "-1", "--cache", "none", "--out", str(out)]) == 2
+    assert "lr must be" in capsys.readouterr().err
