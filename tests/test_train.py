@@ -93,9 +93,9 @@ def test_half_learning_times_from_small_random_init(seed):
     """Each mode's measured t½ is within 10% of eq. 11 with the effective u0.
 
     N = 20, M = 5, hidden 64, scale 0.003, s = 4..0.25, η = 0.01; 8 networks per seed.
-    Over 100 networks the worst relative error measured was 3.8% (mean +1% to +1.6%). The
-    residual is (i) discretisation: GD's early growth per step is (1 + ηs)², not e^{2ηs}, which
-    shortens the plateau by ≈ ηs/2 = 2% for s = 4, and (ii) competition: the part of a weak
+    Over 100 networks the worst relative error measured was 3.8% (mean +0.7% to +1.6% per
+    mode). The residual is (i) discretisation: GD's early growth per step is (1 + ηs)², below
+    e^{2ηs}, which lengthens the plateau by ≈ ηs/2 = 2% for s = 4, and (ii) competition: the part of a weak
     mode's initial hidden vector lying along the directions that stronger modes have already
     taken is suppressed, delaying it by a random few percent (Saxe et al. 2014, Fig. 3 right).
     (ii) scales like (number of modes)/(hidden width): with hidden 32 and scale 0.01 the worst
@@ -121,6 +121,10 @@ def test_half_learning_times_from_small_random_init(seed):
     measured = (first - 1 + (s / 2 - lo) / (hi - lo)) * lr  # linear interpolation in time
     rel = measured / predicted - 1
     assert np.max(np.abs(rel)) < 0.10, rel
+    # The 10% bound alone cannot see a factor 2 in u0 (it moves t½ by ln 2/(2s t½) ≈ 7-10%).
+    # The mean over the 40 (network, mode) pairs can: its systematic part is (i) + (ii) ≈ +1.5%
+    # and its sampling error ~0.3%, so |mean| < 4% holds, while u0 off by 2 gives ≈ −8%.
+    assert abs(np.mean(rel)) < 0.04, rel
     # Modes are acquired in the order of their singular values (THEORY §12.4).
     assert np.all(np.diff(measured, axis=-1) > 0)
 

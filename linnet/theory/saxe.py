@@ -117,8 +117,8 @@ def half_learning_time(s, u0) -> np.ndarray:
 def half_learning_step(s, u0, lr: float) -> np.ndarray:
     r"""Gradient-descent step at which :math:`u = s/2`, from the exact discrete map.
 
-    Early growth per step is :math:`(1+\eta s)^2`, not :math:`e^{2\eta s}`, so the discrete
-    plateau is shorter than :math:`t_{1/2}/\eta` by a factor :math:`\approx \eta s/\ln(1+\eta s)`
+    Early growth per step is :math:`(1+\eta s)^2`, less than :math:`e^{2\eta s}`, so the discrete
+    plateau is longer than :math:`t_{1/2}/\eta` by a factor :math:`\approx \eta s/\ln(1+\eta s) > 1`
     (THEORY.md §7). Returns the first step k with :math:`u_k \ge s/2`, as float.
     """
     lr = positive_float(lr, "lr")
