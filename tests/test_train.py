@@ -340,6 +340,28 @@ def test_diverging_member_is_frozen_and_marked_while_others_continue(seed):
     assert f"{1 / s1:.4g}" in tr.message and "1/s1" in tr.message
 
 
+def test_large_ensemble_members_equal_their_runs_alone():
+    """20 members (enough for GD to split them over threads where BLAS has several), with
+    per-member steps and two members above the stability bound: each member is its own run."""
+    stats, _, rng = _white_stats(9, noise=0.2)
+    s1 = stats.modes.s[0]
+    K = 20
+    ws = network.init_gaussian((8, 6, 5), 0.1, rng=rng, ensemble=K)
+    lr = np.linspace(0.05, 0.9, K) / s1
+    lr[[4, 13]] = 2.5 / s1
+    rec = np.arange(0, 301, 30)
+    ens = train.gradient_descent(ws, stats, lr, 300, record_steps=rec)
+    np.testing.assert_array_equal(np.flatnonzero(ens.diverged), [4, 13])
+    for k in range(K):
+        alone = train.gradient_descent(tuple(W[k] for W in ws), stats, lr[k], 300, record_steps=rec)
+        assert bool(alone.diverged) == bool(ens.diverged[k])
+        assert int(alone.diverged_step) == int(ens.diverged_step[k])
+        # NaN after divergence in both; equal elsewhere to 1e-12 (see the test above).
+        np.testing.assert_allclose(ens.loss[:, k], alone.loss, rtol=1e-12, equal_nan=True)
+        for We, Wa in zip(ens.weights, alone.weights):
+            np.testing.assert_allclose(We[k], Wa, rtol=1e-12, atol=1e-14)
+
+
 def test_sgd_ensemble_with_a_diverging_member_goes_on():
     stats, task, rng = _white_stats(8, P=60)
     s1 = stats.modes.s[0]
