@@ -1,0 +1,88 @@
+"""Measured against predicted half-learning time of every mode and seed, with the identity line.
+
+Reads ``teacher_modes.csv`` (``analysis/teacher_modes.py``). The measured half-learning time is
+the time at which a simulated mode first reaches half its final strength, u_α = s_α/2, linearly
+interpolated between recorded steps (the sigmoid's inflection point is at u = s/2, so linear
+interpolation is accurate there). Prediction: t½ = ln(s/u0 − 1)/(2s) (Saxe et al. 2014, eq. 11)
+with u0 = 1e-3 (aligned) or each seed's effective initial strength (random init).
+
+Right panel: the relative deviation against s. Gradient descent lags gradient flow by a factor
+≈ ηs/ln(1 + ηs) (THEORY.md §7); the crosses show the exact discrete map's prediction
+(``t_half_discrete``), which accounts for it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
+
+import _common
+
+NAME = "teacher_learning_times"
+TABLE = "teacher_modes"
+MARKERS = {"aligned": "o", "random": "^"}
+
+
+def half_times(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (init, seed, mode) of the simulation: measured and predicted t½."""
+    rows = []
+    sim = df[df.source == "simulation"].sort_values("step")
+    for (init, seed, mode), g in sim.groupby(["init", "seed", "mode"]):
+        frac = (g.strength / g.s).to_numpy()
+        t = g.time.to_numpy()
+        above = np.flatnonzero(frac >= 0.5)
+        if above.size == 0 or above[0] == 0:
+            measured = np.nan  # never reached half (or started above): no half-learning time
+        else:
+            i = above[0]
+            measured = np.interp(0.5, frac[i - 1:i + 1], t[i - 1:i + 1])
+        rows.append({"init": init, "seed": seed, "mode": mode, "s": g.s.iloc[0], "measured": measured,
+                     "theory": g.t_half_theory.iloc[0], "discrete": g.t_half_discrete.iloc[0]})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> int:
+    args = _common.parser(NAME, __doc__).parse_args(argv)
+    h = half_times(_common.read(args.tables, TABLE))
+    fig, axes = _common.figure(2, 1, width=10.0, height=4.4)
+    ax, dev = axes[0]
+    modes = sorted(h["mode"].unique())
+    for (init, mode), g in h.groupby(["init", "mode"]):
+        style = dict(marker=MARKERS.get(init, "s"), color=f"C{modes.index(mode)}", linestyle="none")
+        ax.plot(g.theory, g.measured, markersize=6, alpha=0.75, markerfacecolor="none", **style)
+        dev.plot(g.s, g.measured / g.theory - 1, markersize=6, alpha=0.75, markerfacecolor="none", **style)
+        dev.plot(g.s, g.measured / g.discrete - 1, marker="x", color="0.3", linestyle="none",
+                 markersize=4, alpha=0.6)
+    lo, hi = np.nanmin(h[["theory", "measured"]].to_numpy()), np.nanmax(h[["theory", "measured"]].to_numpy())
+    line = np.array([lo / 1.3, hi * 1.3])
+    ax.plot(line, line, **_common.THEORY_STYLE, label="identity")
+    ax.set(xscale="log", yscale="log", xlabel="predicted t½ = ln(s/u0 − 1)/(2s)",
+           ylabel="measured t½ (gradient descent)", title="half-learning time of every mode and seed")
+    s_of = h.groupby("mode").s.first()
+    handles = [Line2D([], [], color=f"C{i}", marker="o", linestyle="none", label=f"mode {m}: s = {s_of[m]:g}")
+               for i, m in enumerate(modes)]
+    handles += [Line2D([], [], color="0.3", marker=mk, markerfacecolor="none", linestyle="none",
+                       label=f"{init} init") for init, mk in MARKERS.items() if init in set(h.init)]
+    handles.append(Line2D([], [], **_common.THEORY_STYLE, label="identity"))
+    ax.legend(handles=handles, loc="upper left")
+    dev.axhline(0, **_common.THEORY_STYLE)
+    dev.set(xscale="log", xlabel="singular value s", ylabel="measured / predicted − 1",
+            title="relative deviation")
+    dev.xaxis.set_major_locator(FixedLocator(sorted(h.s.unique())))
+    dev.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    dev.xaxis.set_minor_locator(NullLocator())
+    dev.legend(handles=[Line2D([], [], color="0.3", marker="o", markerfacecolor="none", linestyle="none",
+                               label="vs gradient flow (Saxe eq. 11)"),
+                        Line2D([], [], color="0.3", marker="x", linestyle="none",
+                               label="vs exact discrete map")], loc="upper left")
+    fig.tight_layout()
+    _common.save(fig, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

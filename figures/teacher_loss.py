@@ -1,0 +1,50 @@
+"""The loss staircase: training loss against time, simulation (solid) and theory (dashed), log-log.
+
+Reads ``teacher_loss.csv`` (``analysis/teacher_loss.py``). Theory: L(t) = L* + ½ Σ_α (s_α − u_α(t))²
+with Saxe's sigmoid u_α(t) (THEORY.md §1.4). Every mode learned removes ½s_α² from the loss, so the
+curve falls in steps; every seed is drawn. The noiseless teacher's residual L* is round-off, so the
+last drop goes on towards zero: the axis stops at 1e-3, below the last step (½·0.25² ≈ 0.03).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from matplotlib.lines import Line2D
+
+import _common
+
+NAME = "teacher_loss"
+TITLES = {"aligned": "aligned init", "random": "small random init"}
+FLOOR = 1e-3
+
+
+def main(argv=None) -> int:
+    args = _common.parser(NAME, __doc__).parse_args(argv)
+    df = _common.read(args.tables, NAME)
+    df = df[df.time > 0]  # log time axis
+    inits = [i for i in TITLES if i in set(df.init)]
+    fig, axes = _common.figure(len(inits), 1, width=5.0 * len(inits), height=4.0, sharey=True)
+    for ax, init in zip(axes[0], inits):
+        sub = df[df.init == init]
+        for (seed, source), g in sub.groupby(["seed", "source"]):
+            if source == "simulation":
+                ax.plot(g.time, g.loss, color="C0", **_common.SIM_STYLE)
+            elif source == "theory":
+                ax.plot(g.time, g.loss, **_common.THEORY_STYLE)
+        label = "u0" if init == "aligned" else "σ"
+        ax.set(xscale="log", yscale="log", xlabel="time t = step · η", ylim=(FLOOR, None),
+               title=f"{TITLES[init]} ({label} = {sub.init_scale.iloc[0]:g}, η = {sub.lr.iloc[0]:g})")
+        ax.set_xlim(left=0.1)  # nothing is learned before t ≈ 0.3
+    axes[0, 0].set_ylabel("training loss")
+    axes[0, 0].legend(handles=[
+        Line2D([], [], color="C0", **_common.SIM_STYLE, label="simulation (every seed)"),
+        Line2D([], [], **_common.THEORY_STYLE, label="theory: L* + ½Σ(s − u(t))²"),
+    ], loc="lower left")
+    fig.tight_layout()
+    _common.save(fig, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
