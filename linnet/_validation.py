@@ -11,7 +11,13 @@ import numbers
 import numpy as np
 
 
-def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+def as_float_array(
+    value,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    fix: str = "clean or impute the data before computing statistics",
+) -> np.ndarray:
     """Return ``value`` as a finite float64 array, or raise naming ``name``.
 
     Parameters
@@ -22,6 +28,8 @@ def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = Non
         The argument's name, used in the message.
     ndim : int or tuple of int, optional
         Allowed numbers of dimensions.
+    fix : str, optional
+        What to do about NaN or infinite values, for the message.
     """
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -37,8 +45,7 @@ def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = Non
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(
-            f"{name} contains {bad} NaN or infinite value(s); clean or impute the data before "
-            "computing statistics"
+            f"{name} contains {bad} NaN or infinite value(s); {fix}"
         )
     return arr
 

@@ -59,7 +59,8 @@ def check_weights(weights, *, n_in: int | None = None, n_out: int | None = None)
             "weights must be a non-empty tuple of matrices (W1, ..., WL); "
             f"got {type(weights).__name__}"
         )
-    out = tuple(as_float_array(W, f"W{l + 1}", ndim=(2, 3)) for l, W in enumerate(weights))
+    fix = "weights must be finite (a diverged run's weights cannot be trained further)"
+    out = tuple(as_float_array(W, f"W{l + 1}", ndim=(2, 3), fix=fix) for l, W in enumerate(weights))
     lead = out[0].shape[:-2]
     for l, W in enumerate(out):
         if W.shape[:-2] != lead:

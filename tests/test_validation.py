@@ -128,7 +128,7 @@ def test_weights_not_a_tuple_or_not_finite(stats):
         network.check_weights(())
     W2 = np.zeros((4, 5))
     W2[1, 2] = np.nan
-    with pytest.raises(ValueError, match="W2 contains 1 NaN"):
+    with pytest.raises(ValueError, match="W2 contains 1 NaN or infinite value.*weights must be finite"):
         network.check_weights((np.zeros((5, 6)), W2))
     with pytest.raises(ValueError, match="W1 must be 2 or 3-dimensional"):
         network.check_weights((np.zeros(6),))
