@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 
-from ._validation import as_float_array, nonnegative_int, positive_int
+from ._validation import as_float_array, nonnegative_float, nonnegative_int, positive_int
 
 __all__ = ["Modes", "Statistics"]
 
@@ -119,7 +119,9 @@ class Statistics:
             raise ValueError("sigma11 must be symmetric; pass X.T @ X / P or symmetrise it")
         object.__setattr__(self, "sigma11", s11)
         object.__setattr__(self, "sigma31", s31)
-        object.__setattr__(self, "trace33", float(self.trace33))
+        t33 = self.trace33.item() if isinstance(self.trace33, np.ndarray) and self.trace33.ndim == 0 \
+            else self.trace33
+        object.__setattr__(self, "trace33", nonnegative_float(t33, "trace33"))
         object.__setattr__(self, "n_samples", nonnegative_int(self.n_samples, "n_samples"))
         lam = self._eig[0]
         if lam.min() < -1e-8 * max(lam.max(), 1e-300):

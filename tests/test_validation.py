@@ -78,6 +78,10 @@ def test_inconsistent_analytic_statistics():
         Statistics(np.diag([1.0, 0.0]), np.ones((1, 2)), 1.0)
     with pytest.raises(ValueError, match="sigma11 contains 1 NaN"):
         Statistics(np.diag([1.0, np.nan]), np.ones((1, 2)), 1.0)
+    with pytest.raises(ValueError, match="trace33 must be a finite number >= 0"):
+        Statistics(np.eye(2), np.ones((1, 2)), np.nan)
+    with pytest.raises(ValueError, match="trace33 must be a finite number >= 0"):
+        Statistics(np.eye(2), np.ones((1, 2)), -1.0)
 
 
 @pytest.mark.parametrize("rank", [5, 7])
