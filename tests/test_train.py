@@ -238,14 +238,23 @@ def test_gradient_flow_matches_eq12_from_aligned_init(seed):
     np.testing.assert_allclose(gf.loss, theory.loss_curve(t, S5, u0, stats.min_loss()), atol=1e-7)
 
 
-def test_gradient_flow_is_the_small_step_limit_of_gd_from_random_init():
-    stats, _, rng = _white_stats(4)
-    ws = network.init_gaussian((8, 6, 5), 0.2, rng=rng)
-    gf = train.gradient_flow(ws, stats, [0.0, 2.0])
-    gd = train.gradient_descent(ws, stats, 1e-3, 2000, record_steps=[2000])
-    # Euler's O(η) gap: at η = 1e-3 and strengths ~3, about 1e-3·s1·‖W‖ ~ 1e-2 at most.
-    np.testing.assert_allclose(gd.product[-1], gf.product[-1], atol=1e-2)
-    assert np.max(np.abs(gd.product[-1] - gf.product[-1])) > 0  # different methods, not a copy
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_gd_converges_to_gradient_flow_at_first_order_from_random_init(seed):
+    """No closed form: solve_ivp's flow is the reference (non-white inputs, random init)."""
+    rng = np.random.default_rng(seed)
+    X, Y = _nonwhite_task(rng)
+    stats = Statistics.from_data(X, Y)
+    ws = network.init_gaussian((6, 5, 4), 0.3, rng=rng)
+    T = 2.0
+    gf = train.gradient_flow(ws, stats, [0.0, T])
+    lrs, err = np.array([0.008, 0.004, 0.002, 0.001]), []
+    for lr in lrs:
+        k = int(round(T / lr))
+        gd = train.gradient_descent(ws, stats, lr, k, record_steps=[k])
+        err.append(np.max(np.abs(gd.product[-1] - gf.product[-1])))
+    # Euler: slope 1 (measured 0.996-1.003 on 5 seeds); the flow's own error (rtol 1e-10) is
+    # 1e6 times below the smallest gap (~5e-5), so it does not bend the fit. 0.05 as above.
+    assert np.polyfit(np.log(lrs), np.log(err), 1)[0] == pytest.approx(1.0, abs=0.05)
 
 
 # ----------------------------------------------------------------------------- SGD
