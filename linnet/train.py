@@ -235,6 +235,11 @@ def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn=None):
 #: thread's per-step Python overhead (~20 µs) must stay small beside its share of products.
 _MIN_MEMBERS_PER_THREAD = 8
 
+#: Divergence screen interval of the GD kernel (whitened inputs): a screen is one dot product
+#: over all members (~10% of a step at the notebook's sizes), a saved copy of the weights
+#: costs about two steps' element-wise work, and a failed screen replays at most this many.
+_SCREEN_EVERY = 16
+
 
 def _n_threads(members: int) -> int:
     """Threads for an ensemble: as many as BLAS may use here (respects threadpoolctl limits,
@@ -329,12 +334,17 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
     .. math:: G = (W - W_\star)\Sigma_{11},\quad W_l \leftarrow W_l - (\eta S_l)^\top G\,(W_{l-1}\cdots W_1)^\top,
 
     so η multiplies the thin (M-row) :math:`S_l`, never a full layer. Every product writes
-    into a buffer allocated once. Divergence: for whitened inputs the loss is
-    :math:`\mathcal L_\star + \tfrac12\lVert D\rVert^2` and one dot product of all members' D
-    screens them all — a finite sum of non-negative terms means every member's loss is finite;
-    only a non-finite sum (or a record step) computes the per-member losses, so the first
-    non-finite step is still found exactly. A member whose loss turns non-finite keeps its
-    weights of that step and leaves the working set (the others go on, unaffected).
+    into a buffer allocated once.
+
+    Divergence is found at its exact first step. For whitened inputs the loss is
+    :math:`\mathcal L_\star + \tfrac12\lVert D\rVert^2`, and one dot product of all members'
+    D screens them all (a finite sum of non-negative terms means every member's loss is
+    finite); it runs every ``_SCREEN_EVERY`` steps and at record steps, each passing screen
+    saving the weights. A failed screen replays from the last saved weights with a screen at
+    every step — the same operations on the same numbers, so the same results — and there the
+    per-member losses name the members and the step. For correlated inputs the exact loss is
+    checked every step. A member whose loss turns non-finite keeps its weights of that step
+    and leaves the working set; the others go on, unaffected.
     """
     L = len(ws)
     M, N = stats.n_out, stats.n_in
@@ -343,6 +353,7 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
     losses, products, div_step, final, hist = (out["loss"], out["product"], out["div_step"],
                                                out["final"], out["history"])
     lr = lr_all[idx]
+    every = _SCREEN_EVERY if white else 1
 
     def buffers(k):
         b = {
@@ -355,7 +366,9 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
             # a broadcast one at these sizes (measured; the arrays sit in cache).
             "Wopt": np.ascontiguousarray(np.broadcast_to(Wopt, (k, M, N))),
             "G": None if white else np.empty((k, M, N)),
+            "WT": [np.swapaxes(W, -1, -2) for W in ws[:-1]],  # views: valid while ws lives
         }
+        b["SeT"] = [np.swapaxes(x, -1, -2) for x in b["Se"]]
         # One scalar step for all members multiplies fastest; otherwise broadcast per member.
         b["eta"] = float(lr[0]) if np.all(lr == lr[0]) else lr[:, None, None]
         return b
@@ -379,22 +392,35 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
         return res + 0.5 * np.sum(D * G, axis=(-2, -1))
 
     b = buffers(len(idx))
-    r = 0
+    k = r = 0
+    replay_until = -1  # steps up to this one are screened one by one (after a failed screen)
+    saved, saved_k, saved_r = [W.copy() for W in ws], 0, 0
+    shown = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for k in range(steps + 1):
+        while True:
             S, P = product(ws, b)
+            r0 = r
             recording = r < T and rec[r] == k
             if recording:
                 products[r, idx] = P
             D, G = error(P, b)
-            if white:
-                Df = D.reshape(-1)
-                loss, check = None, np.dot(Df, Df)
-            else:
-                loss = exact_loss(D, G)
-                check = np.sum(loss)
+            loss = None
+            screened = recording or k % every == 0 or k == steps or k <= replay_until
+            if screened:
+                if white:
+                    Df = D.reshape(-1)
+                    check = np.dot(Df, Df)
+                else:
+                    loss = exact_loss(D, G)
+                    check = np.sum(loss)
+                if not np.isfinite(check) and every > 1 and k > replay_until:
+                    # Some member went non-finite in (saved_k, k]: replay those steps.
+                    for W, Wsaved in zip(ws, saved):
+                        np.copyto(W, Wsaved)
+                    replay_until, k, r = k, saved_k, saved_r
+                    continue
             bad = None
-            if not np.isfinite(check):
+            if screened and not np.isfinite(check):
                 loss = exact_loss(D, G) if loss is None else loss
                 bad = ~np.isfinite(loss)
             if recording:
@@ -405,9 +431,16 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
                         h[r, idx] = W
                 r += 1
             if bad is not None and np.any(bad):
-                div_step[idx[bad]] = k
+                dead = idx[bad]
+                div_step[dead] = k
                 for F, W in zip(final, ws):
-                    F[idx[bad]] = W[bad]
+                    F[dead] = W[bad]
+                # Records after this step that a first pass (before a replay) wrote are void.
+                losses[r:, dead] = np.nan
+                products[r:, dead] = np.nan
+                if hist is not None:
+                    for h in hist:
+                        h[r:, dead] = np.nan
                 keep = ~bad
                 idx, lr = idx[keep], lr[keep]
                 ws = [np.ascontiguousarray(W[keep]) for W in ws]
@@ -416,20 +449,28 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
                 b = buffers(idx.size)
                 S, P = product(ws, b)  # the survivors' own (unchanged) numbers
                 D, G = error(P, b)
+                if every > 1:
+                    saved, saved_k, saved_r = [W.copy() for W in ws], k, r0
+            elif screened and every > 1 and k > replay_until:
+                for W, Wsaved in zip(ws, saved):
+                    np.copyto(Wsaved, W)
+                saved_k, saved_r = k, r0
             if k == steps:
                 break
             eta, g, R = b["eta"], b["g"], G
             for l in range(L):
                 if l < L - 1:
-                    Se = np.multiply(S[l], eta, out=b["Se"][l])
-                    np.matmul(np.swapaxes(Se, -1, -2), R, out=g[l])
-                    R = np.matmul(R, np.swapaxes(ws[l], -1, -2), out=b["R"][l])
+                    np.multiply(S[l], eta, out=b["Se"][l])
+                    np.matmul(b["SeT"][l], R, out=g[l])
+                    R = np.matmul(R, b["WT"][l], out=b["R"][l])
                 else:
                     np.multiply(R, eta, out=g[l])
             for W, gl in zip(ws, g):
                 np.subtract(W, gl, out=W)
-            if bar is not None:
-                bar.update(1)
+            k += 1
+            if bar is not None and k > shown:
+                bar.update(k - shown)
+                shown = k
     for F, W in zip(final, ws):
         F[idx] = W
 
