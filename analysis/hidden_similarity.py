@@ -1,6 +1,6 @@
 r"""The hidden layer's view: representational similarity of the ten MNIST classes over training, simulation and theory.
 
-Writes ``results/hidden_similarity.csv``. A 100 → 50 → 10 linear network on whitened MNIST
+Writes ``results/<dataset>/hidden_similarity.csv`` (``make``; ``--out`` chooses). A 100 → 50 → 10 linear network on whitened MNIST
 (top-100 PCA components, Σ11 = I exactly, targets ±1) is trained by full-batch gradient
 descent (η = 0.02, 2,000 steps, t = 40) from
 
@@ -10,7 +10,7 @@ descent (η = 0.02, 2,000 steps, t = 40) from
 
 The hidden representation of class c is h_c = W1 μ_c, with μ_c the mean whitened input of the
 class; the table holds the representational similarity matrix h_cᵀ h_d (``similarity``, one
-row per pair c ≤ d) at 13 times.
+row per pair c ≤ d) at 41 times.
 
 Theory (``source = theory``; THEORY.md §2, Saxe et al. 2019): with W1(t) = R √A(t) Vᵀ the
 hidden similarity is
@@ -42,7 +42,7 @@ U0 = 1e-3
 SCALE = 1e-3
 LR = 0.02
 STEPS_FULL, STEPS_QUICK = 2000, 200
-N_TIMES = 13
+N_TIMES = 41
 SEEDS_FULL, SEEDS_QUICK = (0, 1), (0,)
 INITS = ("aligned", "gaussian")
 

@@ -1,0 +1,52 @@
+"""Learning time against depth for scaled-Gaussian, orthogonal and decoupled initial weights (Saxe et al. 2014, Fig. 6).
+
+Reads ``depth_isometry.csv`` (``analysis/depth_isometry.py``). Left: the learning step (first
+step with 99 % of the optimal loss reduction) at the fastest learning rate of the log grid,
+against depth; dashed: the deep mode equation's exact discrete map for the aligned init, at
+its own fastest rate of the same grid. Right: that fastest rate, as a fraction of the
+stability bound 2/(L s1^{2−2/L}). Orthogonal weights keep every singular value of the product at
+1 whatever the depth; a product of scaled Gaussians does not, and its learning time grows.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import _common
+
+NAME = "depth_isometry"
+STYLE = {"gaussian": dict(color="C1", marker="s"), "orthogonal": dict(color="C0", marker="o"),
+         "aligned": dict(color="C2", marker="^")}
+LABEL = {"gaussian": "scaled Gaussian", "orthogonal": "orthogonal", "aligned": "decoupled (aligned)"}
+
+
+def main(argv=None) -> int:
+    args = _common.parser(NAME, __doc__).parse_args(argv)
+    df = _common.read(args.tables, NAME)
+    best = df[df.best]
+    fig, axes = _common.figure(2, 1, width=10.0, height=4.2)
+    ax, axr = axes[0]
+    for init, style in STYLE.items():
+        g = best[(best.source == "simulation") & (best.init == init)]
+        g = g.groupby("depth", as_index=False)[["learning_step", "lr_factor"]].median()
+        if g.empty:
+            continue
+        ax.plot(g.depth, g.learning_step, label=LABEL[init], **style, **_common.SIM_STYLE)
+        axr.plot(g.depth, g.lr_factor, label=LABEL[init], **style, **_common.SIM_STYLE)
+    th = best[best.source == "theory"].sort_values("depth")
+    if not th.empty:
+        ax.plot(th.depth, th.learning_step, label="theory: deep mode map (aligned)", **_common.THEORY_STYLE)
+    ax.set(xscale="log", yscale="log", xlabel="depth L (weight matrices)",
+           ylabel="learning step (best rate)", title="steps to 99% of the loss reduction")
+    axr.set(xscale="log", yscale="log", xlabel="depth L (weight matrices)",
+            ylabel="best η / (2 / (L s1^(2-2/L)))", title="fastest learning rate of the grid")
+    for a in (ax, axr):
+        a.set_xticks(sorted(df.depth.unique()), labels=[str(d) for d in sorted(df.depth.unique())])
+        a.minorticks_off()
+    ax.legend()
+    _common.save(fig, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""From rich to lazy: two-layer trajectories and the error of three theories as the initial scale grows.
+
+Reads ``init_regimes.csv`` (``analysis/init_regimes.py``). Left and middle: the loss of λ-balanced
+networks (λ = c²) from small (c = smallest scale, rich: sigmoidal steps) and large (c = largest
+scale, lazy: one fast exponential) initial weights, simulation against Saxe's sigmoids, the
+exact zero-balanced solution with the same initial map (Braun et al. 2022) and the exact
+λ-balanced solution (Dominé et al. 2025). Right: the largest deviation of each theory from the
+simulated network map over the run, ‖W_theory − W_sim‖_F / ‖Σ31‖_F (median over seeds), against
+the scale; solid: λ-balanced family, dotted: zero-balanced family (where the two exact
+solutions coincide). The exact solutions stay at the GD-versus-gradient-flow level O(η·t·s²)
+at every scale; the small-weight theories fail as the weights grow.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import _common
+
+NAME = "init_regimes"
+THEORIES = {"saxe": ("Saxe sigmoids", "C1"), "zero_balanced": ("exact zero-balanced", "C0"),
+            "lambda_balanced": ("exact λ-balanced", "C2")}
+FAMILY_STYLE = {"lambda_balanced": "-", "zero_balanced": ":"}
+
+
+def main(argv=None) -> int:
+    args = _common.parser(NAME, __doc__).parse_args(argv)
+    df = _common.read(args.tables, NAME)
+    fig, axes = _common.figure(3, 1, width=13.5, height=4.2)
+    scales = sorted(df.init_scale.unique())
+    seed = df.seed.min()
+    for ax, c in zip(axes[0][:2], (scales[0], scales[-1])):
+        g = df[(df.init == "lambda_balanced") & (df.init_scale == c) & (df.seed == seed)]
+        sim = g[g.source == "simulation"]
+        ax.plot(sim.time, sim.loss, color="0.2", label="simulation (GD)", **_common.SIM_STYLE)
+        for name, (label, color) in THEORIES.items():
+            th = g[g.theory == name]
+            ax.plot(th.time, th.loss, label=label, **{**_common.THEORY_STYLE, "color": color})
+        ax.set(yscale="log", xlabel="time t = step · η", ylabel="loss",
+               title=f"λ-balanced init, scale c = {c:g} (λ = {g.lam.iloc[0]:.3g})")
+    axes[0][0].legend()
+    ax = axes[0][2]
+    th = df[df.source == "theory"]
+    err = th.groupby(["init", "theory", "init_scale"], as_index=False).max_error.median()
+    for (family, name), g in err.groupby(["init", "theory"]):
+        label, color = THEORIES[name]
+        ax.plot(g.init_scale, g.max_error, color=color, linestyle=FAMILY_STYLE.get(family, "-"),
+                marker="o", markersize=4, label=f"{label} ({family.replace('_', '-')} init)")
+    ax.set(xscale="log", yscale="log", xlabel="initial scale c (layer singular values)",
+           ylabel="max ‖W_theory − W_sim‖ / ‖Σ31‖", title="error of each theory")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    _common.save(fig, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
