@@ -184,3 +184,30 @@ def test_random_orthogonal_is_orthogonal_and_reproducible():
     Q = network.random_orthogonal(7, rng=np.random.default_rng(5))
     np.testing.assert_allclose(Q.T @ Q, np.eye(7), atol=1e-14)
     np.testing.assert_array_equal(Q, network.random_orthogonal(7, rng=np.random.default_rng(5)))
+
+
+def test_metrics_on_known_maps():
+    rng = np.random.default_rng(12)
+    task = teacher_task(7, 4, 40, rng=rng, noise=0.1)
+    stats = Statistics.from_data(task.X, task.Y)
+    m = stats.modes
+    # Whitened inputs, so input_map = V and W = U C Vᵀ has mode strengths Uᵀ W V = C.
+    assert stats.is_white
+    C = np.array([[3.0, 0.2, 0, 0], [0, 2.0, 0, -0.5], [0, 0, 1.0, 0], [0.1, 0, 0, 0.5]])
+    W = m.U @ C @ m.V.T
+    np.testing.assert_allclose(metrics.mode_strengths(W, m), C, atol=1e-13)
+    np.testing.assert_allclose(metrics.mode_strength_diagonal(W, m), np.diag(C), atol=1e-13)
+    assert metrics.max_offdiagonal(W, m) == pytest.approx(0.5, abs=1e-13)
+    assert metrics.distance_to_optimum(stats.optimum(), stats) == pytest.approx(0.0, abs=1e-13)
+    D = rng.standard_normal((3, 4, 7))
+    np.testing.assert_allclose(metrics.distance_to_optimum(stats.optimum(2) + D, stats, rank=2),
+                               np.linalg.norm(D, axis=(1, 2)), rtol=1e-12)
+    ws = _weights(rng, (7, 5, 4), ensemble=3)
+    norms = metrics.weight_norms(ws)
+    assert norms.shape == (2, 3)
+    np.testing.assert_allclose(norms[1, 2], np.linalg.norm(ws[1][2]), rtol=1e-14)
+    # Accuracy: the argmax of the outputs against labels.
+    X = np.eye(4)[:, :3] * [1.0, 2.0, 3.0]  # 4 samples, 3 inputs; sample 3 is all zeros
+    labels = np.array([0, 1, 2, 0])
+    assert metrics.accuracy(np.eye(3), X, labels) == pytest.approx(1.0)
+    assert metrics.accuracy(np.eye(3)[[1, 0, 2]], X, labels) == pytest.approx(0.5)
