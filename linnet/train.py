@@ -240,6 +240,10 @@ _MIN_MEMBERS_PER_THREAD = 8
 #: costs about two steps' element-wise work, and a failed screen replays at most this many.
 _SCREEN_EVERY = 16
 
+#: Working-set budget of one block of ensemble members: about a core's L2 cache here
+#: (2 MiB; the estimate counts the main arrays only), so a block stays in cache between steps.
+_BLOCK_BYTES = 2 << 20
+
 
 def _n_threads(members: int) -> int:
     """Threads for an ensemble: as many as BLAS may use here (respects threadpoolctl limits,
@@ -265,7 +269,7 @@ def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress):
 
     The members are flattened to one leading axis of K (a single network is K = 1, so a
     member of an ensemble and the same network run alone take the same code path) and split
-    into contiguous chunks run by threads: each small batched product is bound by call
+    into contiguous blocks run by threads: each small batched product is bound by call
     overhead, so one thread per core is what fills the machine, and the members never
     interact, so the split changes no number.
     """
@@ -282,12 +286,25 @@ def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress):
         "final": [W.copy() for W in flat],
         "history": [np.full((T,) + W.shape, np.nan) for W in flat] if keep_weights else None,
     }
+    # Members run in blocks small enough that a block's weights, gradients and buffers stay
+    # in a core's L2 cache (the element-wise passes then run from cache), and blocks are
+    # shared out over threads, each thread running its blocks one after the other.
     n = _n_threads(K)
-    bounds = np.linspace(0, K, n + 1).astype(np.int64)
-    chunks = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-    bar = _progress(steps, progress)
+    per_member = 8 * (2 * sum(W[0].size for W in flat) + 3 * M * N
+                      + 3 * M * sum(W.shape[-2] for W in flat))
+    n_blocks = max(n, -(-K // max(1, _BLOCK_BYTES // per_member)))
+    n_blocks = -(-n_blocks // n) * n  # a multiple of the threads, so they finish together
+    bounds = np.linspace(0, K, n_blocks + 1).astype(np.int64)
+    blocks = [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    mine = [blocks[i::n] for i in range(n)]
+    bar = _progress(steps * len(mine[0]), progress)
+
+    def work(my_blocks, bar):
+        for a, b in my_blocks:
+            _gd_chunk([W[a:b] for W in flat], np.arange(a, b), lr_flat, stats, steps, rec, out, bar)
+
     if n == 1:
-        _gd_chunk(flat, chunks[0], lr_flat, stats, steps, rec, out, bar)
+        work(mine[0], bar)
     else:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -296,11 +313,7 @@ def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress):
         # Our threads are the parallelism: BLAS must not start its own inside them (OpenBLAS
         # threads spin-wait, and two callers each asking for both cores ran 30x slower).
         with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=n) as pool:
-            futures = [
-                pool.submit(_gd_chunk, [W[c] for W in flat], c, lr_flat, stats, steps, rec, out,
-                            bar if i == 0 else None)
-                for i, c in enumerate(chunks)
-            ]
+            futures = [pool.submit(work, m, bar if i == 0 else None) for i, m in enumerate(mine)]
             for f in futures:
                 f.result()
     if bar is not None:

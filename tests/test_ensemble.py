@@ -120,18 +120,21 @@ def test_diverging_member_is_frozen_at_its_first_non_finite_loss(seed, grid):
     assert "stable near the optimum only for lr <" in tr.message
 
 
-def test_threads_change_no_number(monkeypatch):
-    """Members are split over threads (one per core); any split gives the same bits."""
+def test_threads_and_blocks_change_no_number(monkeypatch):
+    """Members are split into cache-sized blocks and over threads (one per core); any split
+    gives the same bits."""
     stats = _task(True, 0)
     ws = _members(0, (12, 7, 5), 24)
     lr = np.geomspace(0.05, 2.0, 24) * train.stability_bound(float(stats.modes.s[0]), 2)
     runs = []
-    for n in (1, 3):
+    for n, block_bytes in [(1, 1 << 40), (3, 1 << 40), (1, 1), (2, 20_000)]:
         monkeypatch.setattr(train, "_n_threads", lambda members, n=n: n)
+        monkeypatch.setattr(train, "_BLOCK_BYTES", block_bytes)  # one block ... one per member
         runs.append(train.gradient_descent(ws, stats, lr, 150, keep_weights=True))
-    a, b = runs
-    np.testing.assert_array_equal(a.loss, b.loss)
-    np.testing.assert_array_equal(a.product, b.product)
-    np.testing.assert_array_equal(a.diverged_step, b.diverged_step)
-    for x, y in zip(a.weights, b.weights):
-        np.testing.assert_array_equal(x, y)
+    a = runs[0]
+    for b in runs[1:]:
+        np.testing.assert_array_equal(a.loss, b.loss)
+        np.testing.assert_array_equal(a.product, b.product)
+        np.testing.assert_array_equal(a.diverged_step, b.diverged_step)
+        for x, y in zip(a.weights, b.weights):
+            np.testing.assert_array_equal(x, y)
