@@ -2,8 +2,9 @@
 
 Reads ``seed_notebook.csv`` (``analysis/seed_notebook.py``). One panel per schedule, one line per
 seed, blue when the run converged and red when its loss became non-finite (its last finite loss
-is marked ×). η is linnet's step (η = notebook lr / P); the titles give the fraction of draws
-that diverged. The step axis is logarithmic, so step 0 (the initial loss) is left out.
+is marked ×). η is linnet's step (η = notebook lr / P); the titles give the range of η·λ over
+the draws, with λ the Gauss-Newton sharpness after the first step (2/λ is the classical
+stability bound), and the fraction of draws that diverged. The step axis is logarithmic, so step 0 (the initial loss) is left out.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def main(argv=None) -> int:
                 ax.plot(last.step, min(last.loss, YMAX), marker="x", color=color, markersize=5)
         fmt = dict(lr=sub.lr.iloc[0], first=sub.lr_first.iloc[0])
         title = TITLES.get(exp, exp + ": η = {lr:g}").format(**fmt)
-        ax.set(xscale="log", yscale="log", xlabel="step", title=f"{title}\n{n_div}/{n} diverged")
+        lam = sub.groupby("seed").sharpness_gn.first() * fmt["lr"]
+        ax.set(xscale="log", yscale="log", xlabel="step",
+               title=f"{title}\nη·λ = {lam.min():.2g}–{lam.max():.2g};  {n_div}/{n} diverged")
     axes[0, 0].set_ylabel("training loss (clipped at 1e12)")
     axes[0, 0].legend(handles=[Line2D([], [], color=CONVERGED, label="converged"),
                                Line2D([], [], color=DIVERGED, marker="x", label="diverged (last finite loss ×)")],
