@@ -95,6 +95,11 @@ def _sweep(args) -> int:
     except (TypeError, ValueError, ImportError) as exc:
         print(f"linnet sweep: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("linnet sweep: interrupted; the configurations finished so far are cached in "
+              f"{args.cache}: run the same command again to compute only the rest",
+              file=sys.stderr)
+        return 130
     path = tables.write(df, args.out, schema="sweep")
     print(f"{len(configs)} configurations in {time.perf_counter() - t0:.1f} s -> {path}")
     return 0
