@@ -138,6 +138,13 @@ def read_idx(path) -> np.ndarray:
     return data.astype(dtype.newbyteorder("="), copy=True)
 
 
+def _default_permissions(path) -> None:
+    """Give a file made by ``mkstemp`` (mode 0600) the mode a plain ``open`` would: 0666 & ~umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def write_idx(path, array, *, compress: bool | None = None) -> Path:
     """Write ``array`` as an IDX file, atomically (temporary file, then rename).
 
@@ -177,6 +184,7 @@ def write_idx(path, array, *, compress: bool | None = None) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
+        _default_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
