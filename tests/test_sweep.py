@@ -7,7 +7,6 @@ because that is what a user compares: no tolerance is involved.
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import subprocess
 import sys
