@@ -6,6 +6,9 @@ import gzip
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from linnet.data import read_idx, write_idx
 
@@ -105,3 +108,17 @@ def test_missing_file_and_bad_dtype(tmp_path):
         read_idx(tmp_path / "nope")
     with pytest.raises(TypeError, match="array must have an IDX dtype"):
         write_idx(tmp_path / "x", np.zeros(3, dtype=np.int64))
+
+
+@settings(max_examples=40, deadline=None)
+@given(arr=hnp.arrays(
+    dtype=st.sampled_from([np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]),
+    shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5),
+    elements={"allow_nan": False}),
+    compress=st.booleans())
+def test_round_trip_any_array(tmp_path_factory, arr, compress):
+    """Any shape (empty dimensions included) and IDX dtype survives write → read exactly."""
+    path = tmp_path_factory.mktemp("idx") / "a"
+    back = read_idx(write_idx(path, arr, compress=compress))
+    assert back.shape == arr.shape
+    np.testing.assert_array_equal(back, arr)
