@@ -123,6 +123,10 @@ def write(df: pd.DataFrame, path, *, schema: str | None = None) -> Path:
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             df.to_csv(fh, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        # mkstemp creates the file private (0600); a table is an ordinary file: 0666 & ~umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
