@@ -153,23 +153,33 @@ def _assemble(t, Ztop_fixed, Zbot_fixed, ZtopK, ZbotK, Ztop_lin, Zbot_lin, e, Mc
     """
     K = Cmat.T @ Binv.T
     eKe = e[:, :, None] * K[None] * e[:, None, :]  # (T, m, m)
-    Ztop = Ztop_fixed[None] + ZtopK[None] @ eKe
-    Zbot = Zbot_fixed[None] + ZbotK[None] @ eKe
+    Zbot = Zbot_fixed[None] + ZbotK[None] @ eKe  # (T, M, m): the thin block (M ≤ N or m = M)
     if Ztop_lin is not None:
-        Ztop = Ztop + Ztop_lin[None] * e[:, None, :]
         Zbot = Zbot + Zbot_lin[None] * e[:, None, :]
     G = Binv @ Cmat  # (m, m)
-    mid = Mcore[None] + np.einsum("ik,tk,jk->tij", G, relax, G)
+    mid = Mcore[None] + (G[None] * relax[:, None, :]) @ G.T  # Mcore + G diag(relax) Gᵀ
     if Mlin is not None:
         mid = mid + t[:, None, None] * Mlin[None]
     A = e[:, :, None] * mid * e[:, None, :]
     idx = np.arange(A.shape[-1])
     A[:, idx, idx] += relax
-    # product = Z_bot A⁻¹ Z_topᵀ: one batched m×m solve per time, no explicit inverse.
-    X = np.linalg.solve(A, np.swapaxes(Ztop, -1, -2))  # (T, m, N)
-    product = Zbot @ X
+    # A is symmetric, so W2W1 = Z_bot A⁻¹ Z_topᵀ = (A⁻¹ Z_botᵀ)ᵀ Z_topᵀ: one batched m×m solve
+    # with M right-hand sides per time, then Z_top's time-independent factors applied as single
+    # (T·M, m) × (m, N) products, never forming the (T, N, m) stack.
+    Y = np.swapaxes(np.linalg.solve(A, np.swapaxes(Zbot, -1, -2)), -1, -2)  # (T, M, m)
+    T_, Mo, m = Y.shape
+
+    def right(Yt, F):  # (T, M, m) @ (m, N) as one matrix product
+        return (Yt.reshape(T_ * Mo, m) @ F).reshape(T_, Mo, F.shape[1])
+
+    product = right(Y, Ztop_fixed.T) + right(Y @ np.swapaxes(eKe, -1, -2), ZtopK.T)
+    if Ztop_lin is not None:
+        product = product + right(Y * e[:, None, :], Ztop_lin.T)
     qqt = None
     if full:
+        Ztop = Ztop_fixed[None] + ZtopK[None] @ eKe
+        if Ztop_lin is not None:
+            Ztop = Ztop + Ztop_lin[None] * e[:, None, :]
         Z = np.concatenate([Ztop, Zbot], axis=1)
         qqt = Z @ np.linalg.solve(A, np.swapaxes(Z, -1, -2))
         qqt = 0.5 * (qqt + np.swapaxes(qqt, -1, -2))  # symmetric by construction; remove round-off
