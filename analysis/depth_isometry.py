@@ -1,7 +1,7 @@
 r"""Learning time against depth on whitened MNIST for scaled-Gaussian, orthogonal and decoupled initial weights.
 
-Writes ``results/<dataset>/depth_isometry.csv`` (``make``; ``--out`` chooses): the Saxe et al. (2014) Fig. 6 experiment (THEORY.md §1.6)
-on the project's MNIST setting (top-100 PCA-whitened inputs, ±1 targets, Σ11 = I exactly).
+Writes ``results/<dataset>/depth_isometry.csv`` (``make``; ``--out`` chooses): the Saxe et al.
+(2014) Fig. 6 experiment (THEORY.md §1.6) on the project's MNIST setting (top-100 PCA-whitened inputs, ±1 targets, Σ11 = I exactly).
 
 Networks of L = 2 … 32 weight matrices, hidden layers of width 100 (100 → 100 → … → 10),
 trained by full-batch gradient descent from

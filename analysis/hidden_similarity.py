@@ -1,6 +1,7 @@
 r"""The hidden layer's view: representational similarity of the ten MNIST classes over training, simulation and theory.
 
-Writes ``results/<dataset>/hidden_similarity.csv`` (``make``; ``--out`` chooses). A 100 → 50 → 10 linear network on whitened MNIST
+Writes ``results/<dataset>/hidden_similarity.csv`` (``make``; ``--out`` chooses). A
+100 → 50 → 10 linear network on whitened MNIST
 (top-100 PCA components, Σ11 = I exactly, targets ±1) is trained by full-batch gradient
 descent (η = 0.02, 2,000 steps, t = 40) from
 

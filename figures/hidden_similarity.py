@@ -3,8 +3,8 @@
 Reads ``hidden_similarity.csv`` (``analysis/hidden_similarity.py``). Top row: the simulated
 similarity h_cᵀh_d of the class-mean hidden representations (small random init, first seed) at
 four times (where the theory's matrix has grown to about 5, 30, 70 and 100 % of its final
-size; each column has its own colour scale); middle row: the theory Σ_α u_α(t)(v_αᵀμ_c)(v_αᵀμ_d) with Saxe's mode strengths
-(THEORY.md §2). The structure appears mode by mode, strongest singular value first
+size; each column has its own colour scale); middle row: the theory
+Σ_α u_α(t)(v_αᵀμ_c)(v_αᵀμ_d) with Saxe's mode strengths (THEORY.md §2). The structure appears mode by mode, strongest singular value first
 (progressive differentiation). Bottom: the relative deviation max|sim − theory| / max|theory|
 over time, for aligned (exact up to GD-vs-flow) and random initial weights.
 """

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 import _common
 
 NAME = "lr_stability"

@@ -1,4 +1,7 @@
-"""Smoke tests of the depth / init-regime analyses (--quick) and their figures, with checks of what each table claims."""
+"""Smoke tests of the depth and init-regime analyses (--quick) and their figures.
+
+Beyond the schema, each table is checked for what it claims.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ def quick_tables(tmp_path_factory):
     old = np.seterr(all="raise", under="ignore")  # module fixtures run outside the autouse one
     try:
         for name in ANALYSES:
-            rc = load_script(f"analysis/{name}.py").main(["--quick", "--no-progress", "--out", str(out / f"{name}.csv")])
+            argv = ["--quick", "--no-progress", "--out", str(out / f"{name}.csv")]
+            rc = load_script(f"analysis/{name}.py").main(argv)
             assert (rc or 0) == 0
     finally:
         np.seterr(**old)

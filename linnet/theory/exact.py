@@ -145,7 +145,7 @@ def _check_b(B):
 
 
 def _assemble(t, Ztop_fixed, Zbot_fixed, ZtopK, ZbotK, Ztop_lin, Zbot_lin, e, Mcore, Mlin, relax, Cmat,
-              Binv, N, M, full):
+              Binv, full):
     r"""QQᵀ(t) = Z A⁻¹ Zᵀ with Z and A built from time-independent pieces (batched over t).
 
     ``Z_top(t) = Ztop_fixed + ZtopK · (e K e) + Ztop_lin · e`` (and likewise the bottom), with
@@ -287,7 +287,7 @@ def zero_balanced_solution(weights, task, times, *, full: bool = False) -> Exact
         top_lin = np.zeros((N, m)) if Vhat is None else 2.0 * Vhat @ Vhat.T @ V @ Binv.T
         bot_lin = np.zeros((M, m)) if Uhat is None else 2.0 * Uhat @ Uhat.T @ U @ Binv.T
     product, qqt = _assemble(t, Vtl, Ut, -Vtl, Ut, top_lin, bot_lin, e, Mcore, Mlin, relax, C, Binv,
-                             N, M, full)
+                             full)
     return ExactSolution(time=t, product=product, qqt=qqt, lam=0.0)
 
 
@@ -408,7 +408,7 @@ def lambda_balanced_solution(weights, task, times, *, lam: float | None = None,
     relax = _relax(Lam, t)
     Mcore = 4.0 * Binv @ Binv.T
     product, qqt = _assemble(t, Vtl * Mn, Ut * P, -(Vtl * P), Ut * Mn, None, None, e, Mcore, None,
-                             relax, C, Binv, N, M, full)
+                             relax, C, Binv, full)
     return ExactSolution(time=t, product=product, qqt=qqt, lam=lam_w)
 
 
