@@ -194,3 +194,28 @@ def test_stability_bound_is_the_top_hessian_eigenvalue():
         H = np.full((L, L), a ** (2 * L - 2))
         top = np.linalg.eigvalsh(H)[-1]
         assert 2 / th.stability_bound(s, L) == pytest.approx(top, rel=1e-12)
+
+
+def test_gradient_flow_on_non_white_inputs_matches_the_shared_eigenbasis_solution():
+    """Non-whitened inputs (THEORY.md §1.4, Saxe App. E [DER]): Σ11 = VΛVᵀ sharing V with Σ31 = USVᵀ.
+
+    From aligned balanced weights each mode obeys u̇ = 2u(s − λu), so
+    u(t) = (s/λ) e^{2st} / (e^{2st} − 1 + s/(λ u0)); solve_ivp on the full matrices must agree.
+    """
+    rng = np.random.default_rng(4)
+    n = 4
+    U = network.random_orthogonal(n, rng=rng)
+    V = network.random_orthogonal(n, rng=rng)
+    s = np.array([2.0, 1.0, 0.6, 0.3])
+    lam = np.array([0.5, 2.0, 1.0, 3.0])
+    st = Statistics(V @ np.diag(lam) @ V.T, U @ np.diag(s) @ V.T, 10.0)
+    u0 = np.array([0.01, 0.02, 0.05, 0.03])
+    R = network.random_orthogonal(n, rng=rng)
+    w = ((R * np.sqrt(u0)) @ V.T, (U * np.sqrt(u0)) @ R.T)
+    t = np.linspace(0, 8, 9)
+    flow = train.gradient_flow(w, st, t)
+    u_sim = np.einsum("ma,tmn,na->ta", U, flow.product, V)
+    g = np.exp(2 * s * t[:, None])
+    u_th = (s / lam) * g / (g - 1 + s / (lam * u0))
+    # solve_ivp at rtol 1e-10: ~1e-9 on O(1) strengths.
+    np.testing.assert_allclose(u_sim, u_th, rtol=0, atol=1e-7)
