@@ -28,13 +28,17 @@ N, H, M = 100, 20, 10
 
 def setup(P: int):
     """Statistics of the task at P samples, seconds of that pass, initial weights and step."""
-    task = teacher_task(N, M, P, rng=rng_for("bench", "batch_size", P), whiten=True)
+    # The same teacher at both sizes (only the samples differ): with whitened inputs and no
+    # noise the statistics then agree, so both runs do the same arithmetic on the same numbers.
+    task = teacher_task(N, M, P, rng=rng_for("bench", "batch_size", "task"), whiten=True)
     t0 = time.perf_counter()
     stats = Statistics.from_data(task.X, task.Y)
     t_stats = time.perf_counter() - t0
     assert stats.is_white  # both sizes take the same (whitened) path
     ws = network.init_gaussian((N, H, M), 0.01, rng=rng_for("bench", "batch_size", "init"))
-    return stats, t_stats, ws, 0.5 * train.stability_bound(float(stats.modes.s[0]), 2)
+    # A step well below the bound: the run stays away from convergence to round-off, where
+    # errors turn subnormal and each operation on them slows down many times over.
+    return stats, t_stats, ws, 0.05 * train.stability_bound(float(stats.modes.s[0]), 2)
 
 
 def time_steps(stats, ws, lr, steps) -> float:
@@ -58,7 +62,7 @@ def main(argv=None) -> int:
             best[P] = min(best[P], time_steps(stats, ws, lr, args.steps))
     small, large = best[1_000], best[60_000]
     stats_small, stats_large = runs[1_000][1], runs[60_000][1]
-    task = teacher_task(N, M, 60_000, rng=rng_for("bench", "batch_size", 60_000), whiten=True)
+    task = teacher_task(N, M, 60_000, rng=rng_for("bench", "batch_size", "task"), whiten=True)
     ws = network.init_gaussian((N, H, M), 0.01, rng=rng_for("bench", "batch_size", "init"))
     t0 = time.perf_counter()
     for _ in range(5):
