@@ -25,7 +25,7 @@ import time
 LIMIT_MB = 2048
 
 CHILD = textwrap.dedent("""
-    import sys, time
+    import resource, sys, time
     import numpy as np
     from linnet import Statistics, data, network, train
     from linnet.tables import rng_for
@@ -34,13 +34,19 @@ CHILD = textwrap.dedent("""
     t0 = time.perf_counter()
     images = data.load("fashion", data_dir)
     t["load"] = time.perf_counter() - t0
+    mb = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    peaks = {"load": mb()}
     task = data.whitened_task(images, 100)
     t["whiten"] = time.perf_counter() - t0 - sum(t.values())
+    peaks["whiten"] = mb()
     stats = Statistics.from_data(task.X, task.Y)
     t["statistics"] = time.perf_counter() - t0 - sum(t.values())
+    peaks["statistics"] = mb()
     ws = network.init_gaussian((stats.n_in, 20, stats.n_out), 1e-3, rng=rng_for("bench", "fashion"))
     tr = train.gradient_descent(ws, stats, 0.5 * train.stability_bound(float(stats.modes.s[0]), 2), steps)
     t["train"] = time.perf_counter() - t0 - sum(t.values())
+    peaks["train"] = mb()
+    print("peak_mb_after", " ".join(f"{k}={v}" for k, v in peaks.items()))
     print("stage_s", " ".join(f"{k}={v:.2f}" for k, v in t.items()))
     print(f"train P={task.X.shape[0]} loss {tr.loss[0]:.4f} -> {tr.loss[-1]:.4f}, diverged {bool(tr.diverged)}")
 """)
