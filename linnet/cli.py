@@ -101,7 +101,9 @@ def _sweep(args) -> int:
               file=sys.stderr)
         return 130
     path = tables.write(df, args.out, schema="sweep")
-    print(f"{len(configs)} configurations in {time.perf_counter() - t0:.1f} s -> {path}")
+    counts = df.attrs.get("sweep", {})
+    print(f"{len(configs)} configurations ({counts.get('computed', '?')} computed, "
+          f"{counts.get('cached', '?')} from the cache) in {time.perf_counter() - t0:.1f} s -> {path}")
     return 0
 
 

@@ -391,7 +391,8 @@ def run(
     -------
     pandas.DataFrame
         The rows of every configuration, in the order given (write it with
-        :func:`linnet.tables.write`, which sorts by the key columns).
+        :func:`linnet.tables.write`, which sorts by the key columns). ``df.attrs["sweep"]``
+        counts the configurations computed and read from the cache.
     """
     configs = list(configs)
     for c in configs:
@@ -436,7 +437,10 @@ def run(
         finally:
             bar.close()
     frames = [pd.read_csv(io.StringIO(texts[c])) for c in configs]
-    return pd.concat(frames, ignore_index=True)
+    df = pd.concat(frames, ignore_index=True)
+    df.attrs["sweep"] = {"configurations": len(configs), "computed": len(missing),
+                         "cached": len(configs) - len(missing)}
+    return df
 
 
 def _execute(func, chunks, n_jobs, scheduler, show):

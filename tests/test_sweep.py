@@ -103,6 +103,8 @@ def test_finished_sweep_computes_nothing(configs, tmp_path):
     CALLS.clear()
     again = sweep.run(configs, counting_group, cache_dir=tmp_path, progress=False)
     assert CALLS == []
+    assert again.attrs["sweep"] == {"configurations": len(configs), "computed": 0,
+                                    "cached": len(configs)}
     assert _table(again, tmp_path / "a.csv") == _table(first, tmp_path / "b.csv")
 
 
