@@ -71,6 +71,8 @@ def main(argv=None) -> int:
     print(f"statistics_pass_s P=1000 {stats_small:.4f}  P=60000 {stats_large:.4f}")
     print(f"step_us P=1000 {small * 1e6:.2f}  P=60000 {large * 1e6:.2f}")
     print(f"backprop_step_us P=60000 {backprop * 1e6:.1f}  (a step computed from the samples)")
+    print(f"summary {large * 1e6:.1f} us per step at P = 60,000, {small * 1e6:.1f} us at P = 1,000 "
+          f"(backprop over 60,000 samples: {backprop * 1e6:.0f} us)")
     print(f"linnet_s {large:.3g}")
     print(f"baseline_s {small:.3g}")
     print("target <= 1.2")

@@ -80,6 +80,8 @@ def main(argv=None) -> int:
     print(f"ensemble_gflops {rate / 1e9:.2f}")
     print(f"large_product_gflops {big / 1e9:.2f}")
     print(f"rate_fraction {rate / big:.3f}  (target >= 0.5)")
+    print(f"summary {rate / 1e9:.1f} GFLOP/s = {rate / big:.2f} of one large product "
+          f"({big / 1e9:.1f} GFLOP/s, target >= 0.5)")
     print(f"linnet_s {t_ens:.3f}")
     print(f"baseline_s {t_loop:.3f}")
     print("target >= 2")

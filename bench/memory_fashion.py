@@ -71,6 +71,7 @@ def main(argv=None) -> int:
         print("warning: an earlier child had a larger peak; the value below is an upper bound")
     peak_mb = peak_kb / 1024
     print(f"peak_rss_mb {peak_mb:.0f}  (limit {LIMIT_MB})")
+    print(f"summary peak RSS {peak_mb:.0f} MB of the Fashion-MNIST pipeline (limit {LIMIT_MB} MB)")
     print(f"linnet_s {wall:.2f}")
     print("target >= 1")
     print(f"ratio {LIMIT_MB / peak_mb:.2f}")

@@ -2,8 +2,9 @@
 
 Each ``bench/<name>.py`` (except this file and ``_*.py``) runs as its own subprocess, so
 that one benchmark's memory and thread pools cannot disturb the next. From its output this
-collects the lines ``linnet_s <seconds>``, ``baseline_s <seconds>``, ``target <text>`` and
-``ratio <number>`` (the last line), and prints:
+collects the lines ``linnet_s <seconds>``, ``baseline_s <seconds>``, ``target <text>``,
+``summary <text>`` (any number, printed under the table) and ``ratio <number>`` (the last
+line), and prints:
 
     benchmark   linnet_s   baseline_s   ratio   wall_s   target
 
@@ -36,6 +37,8 @@ def parse(output: str) -> dict:
                 found[key] = float(m.group())
         elif key == "target":
             found["target"] = rest.strip()
+        elif key == "summary":
+            found.setdefault("summary", []).append(rest.strip())
     return found
 
 
@@ -95,6 +98,12 @@ def main(argv=None) -> int:
             continue
         print(f"{name:<18}{_fmt(found.get('linnet_s')):>11}{_fmt(found.get('baseline_s')):>12}"
               f"{_fmt(found.get('ratio')):>9}{wall:>8.1f}  {found.get('target', '-')}")
+    notes = [(name, line) for name, found, _, error in rows if not error
+             for line in found.get("summary", [])]
+    if notes:
+        print()
+        for name, line in notes:
+            print(f"{name}: {line}")
     return 1 if failed else 0
 
 

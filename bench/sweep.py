@@ -75,6 +75,8 @@ def main(argv=None) -> int:
     t_loop = time.perf_counter() - t0
     print(f"configurations {n}, diverged {diverged} (data, not errors), jobs {args.jobs}")
     print(f"rerun_s {t_rerun:.2f}  (target < 5)")
+    print(f"summary {n} configurations in {t_sweep:.1f} s with {args.jobs} workers, re-run "
+          f"{t_rerun:.2f} s (targets < 120 s, < 5 s)")
     print(f"linnet_s {t_sweep:.2f}  (target < 120)")
     print(f"baseline_s {t_loop:.2f}")
     print("target sweep < 120 s, re-run < 5 s")
