@@ -404,6 +404,8 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
     def exact_loss(D, G):
         return res + 0.5 * np.sum(D * G, axis=(-2, -1))
 
+    matmul, multiply, subtract = np.matmul, np.multiply, np.subtract
+    two = L == 2
     b = buffers(len(idx))
     k = r = 0
     replay_until = -1  # steps up to this one are screened one by one (after a failed screen)
@@ -411,7 +413,10 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
     shown = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while True:
-            S, P = product(ws, b)
+            if two:  # the common two-layer case, written out: fewer Python operations
+                S, P = (ws[1], None), matmul(ws[1], ws[0], out=b["D"])
+            else:
+                S, P = product(ws, b)
             r0 = r
             recording = r < T and rec[r] == k
             if recording:
@@ -471,15 +476,22 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
             if k == steps:
                 break
             eta, g, R = b["eta"], b["g"], G
-            for l in range(L):
-                if l < L - 1:
-                    np.multiply(S[l], eta, out=b["Se"][l])
-                    np.matmul(b["SeT"][l], R, out=g[l])
-                    R = np.matmul(R, b["WT"][l], out=b["R"][l])
-                else:
-                    np.multiply(R, eta, out=g[l])
-            for W, gl in zip(ws, g):
-                np.subtract(W, gl, out=W)
+            if two:
+                multiply(ws[1], eta, out=b["Se"][0])
+                matmul(b["SeT"][0], G, out=g[0])
+                multiply(matmul(G, b["WT"][0], out=g[1]), eta, out=g[1])
+                subtract(ws[0], g[0], out=ws[0])
+                subtract(ws[1], g[1], out=ws[1])
+            else:
+                for l in range(L):
+                    if l < L - 1:
+                        multiply(S[l], eta, out=b["Se"][l])
+                        matmul(b["SeT"][l], R, out=g[l])
+                        R = matmul(R, b["WT"][l], out=b["R"][l])
+                    else:
+                        multiply(R, eta, out=g[l])
+                for W, gl in zip(ws, g):
+                    subtract(W, gl, out=W)
             k += 1
             if bar is not None and k > shown:
                 bar.update(k - shown)
