@@ -292,7 +292,10 @@ def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress):
     n = _n_threads(K)
     per_member = 8 * (2 * sum(W[0].size for W in flat) + 3 * M * N
                       + 3 * M * sum(W.shape[-2] for W in flat))
-    n_blocks = max(n, -(-K // max(1, _BLOCK_BYTES // per_member)))
+    # With threads, every numpy call is a hand-off of the GIL, so fewer, larger blocks win
+    # (measured at 64 members of 100-20-10: one block per thread 15% faster than two).
+    budget = _BLOCK_BYTES * (2 if n > 1 else 1)
+    n_blocks = max(n, -(-K // max(1, budget // per_member)))
     n_blocks = -(-n_blocks // n) * n  # a multiple of the threads, so they finish together
     bounds = np.linspace(0, K, n_blocks + 1).astype(np.int64)
     blocks = [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
