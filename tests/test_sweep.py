@@ -121,7 +121,8 @@ _CHILD = textwrap.dedent("""
     sys.path.insert(0, sys.argv[2])
     from test_sweep import counting_group  # the same function, so the same cache keys
     from linnet import sweep
-    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=3000, records=10)
+    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=8000, records=10)
+    # One network at a time (batch_size=1), ~0.1 s each: the kill lands long before the end.
     sweep.run(configs, counting_group, cache_dir=sys.argv[1], batch_size=1, progress=False)
 """)
 
@@ -131,7 +132,7 @@ def test_interrupted_sweep_resumes_to_the_same_table(sig, tmp_path):
     cache = tmp_path / "cache"
     script = tmp_path / "child.py"
     script.write_text(_CHILD)
-    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=3000, records=10)
+    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=8000, records=10)
     proc = subprocess.Popen([sys.executable, str(script), str(cache), str(Path(__file__).parent)],
                             cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
