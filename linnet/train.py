@@ -17,6 +17,7 @@ import scipy.integrate
 from ._validation import as_float_array, check_rng, nonnegative_int, positive_int
 from .network import _backprop, _grads_from_error, check_weights, end_to_end
 from .stats import Statistics
+from .theory.deep import stability_bound  # re-exported: the bound names the step a run may take
 
 __all__ = ["Trajectory", "log_steps", "stability_bound", "gradient_descent", "sgd", "gradient_flow"]
 
@@ -28,15 +29,6 @@ def log_steps(steps: int, n: int = 60) -> np.ndarray:
         return np.zeros(1, dtype=np.int64)
     grid = np.unique(np.round(np.geomspace(1, steps, n)).astype(np.int64))
     return np.concatenate([[0], grid])
-
-
-def stability_bound(s1: float, depth: int) -> float:
-    r"""Largest stable step near the balanced optimum, :math:`\eta < 2/(L\,s_1^{2-2/L})`.
-
-    For two layers this is η < 1/s1 (THEORY.md §7): the top Hessian eigenvalue at the balanced
-    global minimum is :math:`L s_1^{2-2/L}`.
-    """
-    return 2.0 / (depth * float(s1) ** (2.0 - 2.0 / depth))
 
 
 @dataclass

@@ -18,9 +18,8 @@ import numpy as np
 import scipy.integrate
 
 from .._validation import as_float_array, positive_int
-# The stability bound is defined once, in linnet.train (whose divergence messages quote it), and
-# re-exported here so that theory users find it beside the mode equations.
-from ..train import stability_bound
+# The stability bound is theory (the top Hessian eigenvalue at the balanced optimum); linnet.train
+# imports it from here to quote it when a run diverges. Theory imports nothing from train.
 
 __all__ = [
     "deep_mode_strength",
@@ -48,6 +47,15 @@ def _positive(x, name):
     if np.any(x <= 0):
         raise ValueError(f"{name} must be > 0 everywhere (a mode at 0 sits on a saddle); got min {x.min():.3g}")
     return x
+
+
+def stability_bound(s1: float, depth: int) -> float:
+    r"""Largest stable step near the balanced optimum, :math:`\eta < 2/(L\,s_1^{2-2/L})`.
+
+    For two layers this is η < 1/s1 (THEORY.md §7): the top Hessian eigenvalue at the balanced
+    global minimum is :math:`L s_1^{2-2/L}`.
+    """
+    return 2.0 / (depth * float(s1) ** (2.0 - 2.0 / depth))
 
 
 def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarray:
