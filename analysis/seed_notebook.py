@@ -17,6 +17,10 @@ then divides by P once more, so its update is (1/P) × the gradient of linnet's 
 .. math:: \eta_\text{linnet} = \text{lr}_\text{notebook} / P: \quad \text{lr } 1 \to \eta = 0.001,
           \quad \text{lr } 10 \to \eta = 0.01, \quad \text{lr } 20 \to \eta = 0.02.
 
+Whether the notebook's squared error carried the factor ½ is not recoverable from its printed
+numbers; if it did not, its gradient holds an extra factor 2 and its lr = 10 is η = 0.02. That
+reading is the ``double_lr`` experiment below, so both mappings are in the table.
+
 Theory time (``time`` column) is the sum of the steps taken, 0.001 + (k − 1)·η at step k ≥ 1.
 
 Experiments (``experiment`` column; ``lr`` is the η of the main phase, ``lr_first`` that of step 1):
