@@ -1,12 +1,14 @@
 """The hidden layer's view of the ten MNIST classes over training: similarity matrices, simulation and theory.
 
-Reads ``hidden_similarity.csv`` (``analysis/hidden_similarity.py``). Top row: the simulated
-similarity h_cᵀh_d of the class-mean hidden representations (small random init, first seed) at
-four times (where the theory's matrix has grown to about 5, 30, 70 and 100 % of its final
-size; each column has its own colour scale); middle row: the theory
-Σ_α u_α(t)(v_αᵀμ_c)(v_αᵀμ_d) with Saxe's mode strengths (THEORY.md §2). The structure appears mode by mode, strongest singular value first
-(progressive differentiation). Bottom: the relative deviation max|sim − theory| / max|theory|
-over time, for aligned (exact up to GD-vs-flow) and random initial weights.
+Reads ``hidden_similarity.csv`` (``analysis/hidden_similarity.py``). Left, top row: the
+simulated similarity h_cᵀh_d of the class-mean hidden representations (small random "gaussian"
+init, first seed; both named in the row labels and title) at four times (where the theory's
+matrix has grown to about 5, 30, 70 and 100 % of its final size); bottom row: the theory
+Σ_α u_α(t)(v_αᵀμ_c)(v_αᵀμ_d) with Saxe's mode strengths (THEORY.md §2). Each column shares one
+symmetric colour scale, drawn as the colour bar beneath it. The structure appears mode by mode,
+strongest singular value first (progressive differentiation). Right, spanning both rows: the
+relative deviation max|sim − theory| / max|theory| over time, for aligned (exact up to
+GD-vs-flow) and random initial weights, every seed; dotted lines mark the times shown left.
 """
 
 from __future__ import annotations
@@ -34,41 +36,69 @@ def main(argv=None) -> int:
     df = _common.read(args.tables, NAME)
     C = int(df.class_j.max()) + 1
     init = "gaussian" if "gaussian" in set(df.init) else sorted(df.init.unique())[0]
-    seed = df.seed.min()
+    seed = int(df.seed.min())
     g0 = df[(df.init == init) & (df.seed == seed)]
     # Show the build-up: the times at which the theory's matrix reaches about 5 %, 30 %, 70 %
-    # and 100 % of its final size (Frobenius norm), each column on its own colour scale.
+    # and 100 % of its final size (Frobenius norm).
     th0 = g0[g0.source == "theory"]
     size = th0.groupby("time").similarity.apply(lambda v: float(np.sqrt(np.sum(v**2))))
     frac = (size / size.iloc[-1]).to_numpy()
     times = size.index.to_numpy()
-    picks = [times[int(np.argmin(np.abs(frac - f)))] for f in (0.05, 0.3, 0.7, 1.0)][:N_PANELS]
-    fig, axes = _common.figure(N_PANELS, 3, width=11.0, height=9.0)
-    for k, t in enumerate(picks):
+    idx = [int(np.argmin(np.abs(frac - f))) for f in (0.05, 0.3, 0.7, 1.0)][:N_PANELS]
+    picks = [times[i] for i in idx]
+
+    # Heatmaps in a 2 × 4 grid (simulation above theory, one column per time, a colour bar
+    # under each column, shared by its two panels); the deviation panel spans both rows on the
+    # right, so the figure has no empty slots.
+    fig, axes = _common.figure(1, 1, width=13.0, height=5.9, layout="constrained")
+    axes[0, 0].remove()
+    gs = fig.add_gridspec(2, N_PANELS + 1, width_ratios=[1.0] * N_PANELS + [1.7])
+    digits = [str(c) for c in range(C)]
+    label = f"{init} init, seed {seed}"
+    for k, (t, i) in enumerate(zip(picks, idx)):
         mats = {source: matrix(g0[(g0.time == t) & (g0.source == source)], C)
                 for source in ("simulation", "theory")}
         vmax = max(np.nanmax(np.abs(m)) for m in mats.values())
+        col = []
         for row, (source, M) in enumerate(mats.items()):
-            ax = axes[row][k]
-            ax.imshow(M, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-            ax.set(xticks=range(C), yticks=range(C), title=f"{source}, t = {t:.3g}\n(colour ±{vmax:.2g})")
-            ax.tick_params(labelsize=6)
+            ax = fig.add_subplot(gs[row, k])
+            im = ax.imshow(M, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+            ax.set(xticks=range(C), yticks=range(C), xticklabels=digits, yticklabels=digits)
+            ax.tick_params(labelsize=7, length=2)
             ax.grid(False)
-    ax = axes[2][0]
+            if row == 0:
+                ax.set_title(f"t = {t:.3g}  ({100 * frac[i]:.0f} % built)", fontsize=10)
+                ax.tick_params(labelbottom=False)
+            else:
+                ax.set_xlabel("digit class d", fontsize=9)
+            if k == 0:
+                ax.set_ylabel(f"{source}\n({label})\ndigit class c", fontsize=9)
+            else:
+                ax.tick_params(labelleft=False)
+            col.append(ax)
+        cb = fig.colorbar(im, ax=col, location="bottom", shrink=0.9, aspect=18, pad=0.01)
+        cb.ax.tick_params(labelsize=7)
+        cb.set_label(r"$h_c^\top h_d$", fontsize=8)
+
+    ax = fig.add_subplot(gs[:, N_PANELS])
     piv = df.pivot_table(index=["init", "seed", "time", "class_i", "class_j"], columns="source",
                          values="similarity").reset_index()
-    for (ini, sd), g in piv.groupby(["init", "seed"]):
+    colors = {"aligned": "C2", "gaussian": "C1"}  # one colour per init, line style per seed
+    for n, ((ini, sd), g) in enumerate(piv.groupby(["init", "seed"])):
         dev = g.groupby("time").apply(
             lambda d: np.abs(d.simulation - d.theory).max() / np.abs(d.theory).max(),
             include_groups=False)
         dev = dev[dev > 0]  # t = 0 from aligned weights: identical by construction
+        style = dict(_common.SIM_STYLE, linestyle="-" if sd == seed else "--")
         ax.plot(dev.index, dev.to_numpy(), label=f"{ini}, seed {sd}",
-                color="C2" if ini == "aligned" else "C1", **_common.SIM_STYLE)
+                color=colors.get(ini, f"C{n % 10}"), **style)
+    for t in picks:  # the times shown on the left
+        ax.axvline(t, color="0.6", linewidth=0.8, linestyle=":", zorder=0)
     ax.set(yscale="log", xlabel="time t = step · η", ylabel="max|sim − theory| / max|theory|",
-           title="deviation from theory")
-    ax.legend()
-    for ax in axes[2][1:]:
-        ax.set_visible(False)
+           title="deviation from theory\n(dotted: the times shown left)")
+    ax.legend(loc="upper right")
+    fig.suptitle(r"Hidden-layer similarity of the class means, $h_c^\top h_d$ with $h_c = W_1\mu_c$: "
+                 f"simulation vs theory, {label}", fontsize=11)
     _common.save(fig, args.out)
     return 0
 
