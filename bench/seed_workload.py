@@ -26,13 +26,12 @@ arithmetic, so a step takes ~15-20 µs and runs at a fraction of the rate of one
 (printed beside it). Going faster would need fewer, fused calls (a compiled loop), not
 better arithmetic.
 
-The baseline costs 15-30 ms a step here (forming and reducing the 8 MB (P, M, N) tensor), so
-its full 10,001 steps take 2.5-5 minutes; by default it runs 1,001 steps and its time is
-extrapolated linearly (its per-step cost does not change along the run), and the loss check
-compares the two at that step. Run once in full (``--baseline-steps 10000``, 2026-11-28, two
-shared cores under load ~6): baseline 276.7 s, linnet 0.91 s, ratio 303; final losses
-1.13585693391705 both (relative difference 2e-16). The default run a minute later, load ~4:
-baseline 190 s (extrapolated), linnet 0.25 s, ratio 767.
+The baseline costs 7-30 ms a step here (forming and reducing the 8 MB (P, M, N) tensor; the
+range is the load on the two shared cores), so its full 10,001 steps take 1-5 minutes. By
+default both run in full and the loss check compares their final losses;
+``--baseline-steps 1000`` runs a shorter baseline whose time is extrapolated linearly (its
+per-step cost does not change along the run) and compares the losses at that step. Measured
+numbers are in the README (``make bench``).
 
 Prints ``linnet_s``, ``baseline_s`` and last ``ratio`` = baseline_s / linnet_s (target ≥ 100).
 Run: ``.venv/bin/python bench/seed_workload.py``.
@@ -52,7 +51,7 @@ from linnet.tables import rng_for
 N, H, M, P = 100, 20, 10, 1000
 LR_FIRST, LR_MAIN = 1.0, 10.0  # the notebook's learning rates
 STEPS = 10_000
-BASELINE_STEPS = 1_000  # ~15 s; the full 10,000 take ~2.5 min (run once, see docstring)
+BASELINE_STEPS = STEPS  # the full run (~70 s on a quiet machine); --baseline-steps 1000 for a quick look
 NOISE = 0.5
 RTOL = 1e-9
 
