@@ -50,6 +50,14 @@ def as_float_array(
     return arr
 
 
+def positive_array(value, name: str) -> np.ndarray:
+    """Return ``value`` as a finite float64 array with every entry > 0, or raise naming ``name``."""
+    arr = as_float_array(value, name)
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be > 0 everywhere; got min {arr.min():.3g}")
+    return arr
+
+
 def positive_float(value, name: str) -> float:
     """Return ``value`` as a float > 0, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.integrate
 
-from .._validation import as_float_array, positive_int
+from .._validation import as_float_array, positive_array, positive_int
 # The stability bound is theory (the top Hessian eigenvalue at the balanced optimum); linnet.train
 # imports it from here to quote it when a run diverges. Theory imports nothing from train.
 
@@ -40,13 +40,6 @@ def _depth(depth) -> int:
             f"its modes relax as s(1 - e^-t)); got {L}"
         )
     return L
-
-
-def _positive(x, name):
-    x = as_float_array(x, name)
-    if np.any(x <= 0):
-        raise ValueError(f"{name} must be > 0 everywhere (a mode at 0 sits on a saddle); got min {x.min():.3g}")
-    return x
 
 
 def stability_bound(s1: float, depth: int) -> float:
@@ -96,7 +89,7 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
     s = np.atleast_1d(as_float_array(s, "s"))
     if np.any(s < 0):
         raise ValueError("s must be >= 0 (singular values); a mode with s = 0 decays towards 0")
-    u0 = np.broadcast_to(np.atleast_1d(_positive(u0, "u0")), s.shape).astype(np.float64)
+    u0 = np.broadcast_to(np.atleast_1d(positive_array(u0, "u0")), s.shape).astype(np.float64)
     if L == 2 and np.all(s > 0):
         with np.errstate(over="ignore"):
             return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t[:, None]))
@@ -143,11 +136,11 @@ def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
     if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer) or steps.size == 0 or steps.min() < 0:
         raise ValueError("steps must be a non-empty 1-D array of non-negative integers")
     s = np.atleast_1d(as_float_array(s, "s"))
-    lr = np.atleast_1d(_positive(lr, "lr"))
+    lr = np.atleast_1d(positive_array(lr, "lr"))
     shape = np.broadcast_shapes(s.shape, lr.shape, np.shape(u0))
     s = np.broadcast_to(s, shape)
     lr = np.broadcast_to(lr, shape)
-    a = np.broadcast_to(_positive(u0, "u0"), shape) ** (1.0 / L)
+    a = np.broadcast_to(positive_array(u0, "u0"), shape) ** (1.0 / L)
     out = np.empty((steps.size,) + shape)
     order = np.argsort(steps)
     k = 0
@@ -196,7 +189,7 @@ def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
     Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eqs. (11), (15), (17).
     """
     L = _depth(depth)
-    s, u0, uf = np.broadcast_arrays(_positive(s, "s"), _positive(u0, "u0"), _positive(uf, "uf"))
+    s, u0, uf = np.broadcast_arrays(positive_array(s, "s"), positive_array(u0, "u0"), positive_array(uf, "uf"))
     if np.any(u0 >= s) or np.any(uf >= s):
         raise ValueError("u0 and uf must be below s: from below, a mode approaches s but never reaches it")
     if L in (2, 4):
@@ -241,7 +234,7 @@ def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000
     """
     L = _depth(depth)
     s, u0, uf, lr = (np.asarray(x, dtype=np.float64) for x in np.broadcast_arrays(
-        _positive(s, "s"), _positive(u0, "u0"), _positive(uf, "uf"), _positive(lr, "lr")))
+        positive_array(s, "s"), positive_array(u0, "u0"), positive_array(uf, "uf"), positive_array(lr, "lr")))
     if np.any(uf >= s) or np.any(u0 >= uf):
         raise ValueError("need 0 < u0 < uf < s; a mode grows from u0 towards s")
     af = uf ** (1.0 / L)
@@ -270,7 +263,7 @@ def plateau_steps_estimate(s, u0, lr) -> np.ndarray:
     11 steps where gradient flow predicts 8.3). For deeper networks
     early growth is not geometric; use :func:`deep_learning_step`.
     """
-    s, u0, lr = np.broadcast_arrays(_positive(s, "s"), _positive(u0, "u0"), _positive(lr, "lr"))
+    s, u0, lr = np.broadcast_arrays(positive_array(s, "s"), positive_array(u0, "u0"), positive_array(lr, "lr"))
     if np.any(u0 >= s / 2):
         raise ValueError("u0 must be below s/2 for a plateau before half strength")
     return np.log(s / u0 - 1.0) / (2.0 * np.log1p(lr * s))

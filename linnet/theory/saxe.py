@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, nonnegative_int, positive_float
+from .._validation import as_float_array, nonnegative_int, positive_array, positive_float
 
 __all__ = [
     "mode_strength",
@@ -25,13 +25,6 @@ __all__ = [
     "loss_curve",
     "effective_initial_strength",
 ]
-
-
-def _positive(x, name):
-    x = as_float_array(x, name)
-    if np.any(x <= 0):
-        raise ValueError(f"{name} must be > 0 everywhere; got min {x.min():.3g}")
-    return x
 
 
 def mode_strength(t, s, u0) -> np.ndarray:
@@ -56,8 +49,8 @@ def mode_strength(t, s, u0) -> np.ndarray:
     Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eq. (12).
     """
     t = as_float_array(t, "t")
-    s = _positive(s, "s")
-    u0 = _positive(u0, "u0")
+    s = positive_array(s, "s")
+    u0 = positive_array(u0, "u0")
     with np.errstate(over="ignore"):
         # e^{-2st} underflows to 0 for large t: the limit u = s is then exact.
         return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t))
@@ -101,9 +94,9 @@ def learning_time(s, u0, uf) -> np.ndarray:
 
     .. math:: t = \frac{1}{2s}\ln\frac{u_f(s-u_0)}{u_0(s-u_f)}, \qquad 0 < u_0, u_f < s.
     """
-    s = _positive(s, "s")
-    u0 = _positive(u0, "u0")
-    uf = _positive(uf, "uf")
+    s = positive_array(s, "s")
+    u0 = positive_array(u0, "u0")
+    uf = positive_array(uf, "uf")
     if np.any(u0 >= s) or np.any(uf >= s):
         raise ValueError("u0 and uf must be below s: a mode never reaches or passes s")
     return np.log(uf * (s - u0) / (u0 * (s - uf))) / (2.0 * s)
@@ -111,7 +104,7 @@ def learning_time(s, u0, uf) -> np.ndarray:
 
 def half_learning_time(s, u0) -> np.ndarray:
     r"""Time for a mode to reach half its final strength, :math:`t_{1/2} = \ln(s/u_0 - 1)/(2s)`."""
-    return learning_time(s, u0, 0.5 * _positive(s, "s"))
+    return learning_time(s, u0, 0.5 * positive_array(s, "s"))
 
 
 def half_learning_step(s, u0, lr: float) -> np.ndarray:
@@ -122,8 +115,8 @@ def half_learning_step(s, u0, lr: float) -> np.ndarray:
     (THEORY.md §7). Returns the first step k with :math:`u_k \ge s/2`, as float.
     """
     lr = positive_float(lr, "lr")
-    s = np.atleast_1d(_positive(s, "s"))
-    u = np.broadcast_to(np.atleast_1d(_positive(u0, "u0")), s.shape).copy()
+    s = np.atleast_1d(positive_array(s, "s"))
+    u = np.broadcast_to(np.atleast_1d(positive_array(u0, "u0")), s.shape).copy()
     k = np.zeros(s.shape)
     done = u >= s / 2
     n = 0
