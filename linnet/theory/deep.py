@@ -18,6 +18,7 @@ import numpy as np
 import scipy.integrate
 
 from .._validation import as_float_array, positive_array, positive_int
+from .saxe import mode_strength
 # The stability bound is theory (the top Hessian eigenvalue at the balanced optimum); linnet.train
 # imports it from here to quote it when a run diverges. Theory imports nothing from train.
 
@@ -91,8 +92,7 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
         raise ValueError("s must be >= 0 (singular values); a mode with s = 0 decays towards 0")
     u0 = np.broadcast_to(np.atleast_1d(positive_array(u0, "u0")), s.shape).astype(np.float64)
     if L == 2 and np.all(s > 0):
-        with np.errstate(over="ignore"):
-            return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t[:, None]))
+        return mode_strength(t[:, None], s, u0)
     order = np.argsort(t)
     ts = t[order]
     a0 = u0 ** (1.0 / L)
