@@ -248,8 +248,7 @@ class Statistics:
         rank = self._check_rank(rank)
         if rank is None or rank >= min(self.n_in, self.n_out):
             return self._ols.copy()
-        m = self.modes
-        W = (m.U[:, :rank] * m.s[:rank]) @ m.V[:, :rank].T
+        W = self.modes.reconstruct(rank)
         return W if self.is_white else W @ self._sqrt_sigma11(-0.5)
 
     @functools.cached_property
