@@ -13,6 +13,9 @@ STAMP := $(VENV)/.installed
 # Data set for the MNIST-family tables and figures: mnist (embedded sample or DATA_DIR) or fashion.
 DATA ?= mnist
 DATA_DIR ?=
+# Where the MNIST-family tables and figures go: results/$(DATA_OUT)/, figures/out/$(DATA_OUT)/.
+# A folder given by DATA_DIR writes to <DATA>-idx so its tables never mix with the embedded sample's.
+DATA_OUT ?= $(DATA)$(if $(DATA_DIR),-idx)
 PYTEST_ARGS ?=
 
 LIB := $(wildcard linnet/*.py linnet/*/*.py)

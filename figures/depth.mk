@@ -1,8 +1,7 @@
 # Depth, initialisation regimes and exact solutions (issue 4).
 # Teacher-task tables go to results/, the MNIST ones next to the other MNIST tables in
-# results/$(DATA_OUT)/ (built by the pattern rules of figures/mnist.mk). DATA_OUT is defined
-# here too because this fragment is read before mnist.mk and prerequisites expand on reading.
-DATA_OUT ?= $(DATA)$(if $(DATA_DIR),-idx)
+# results/$(DATA_OUT)/ (built by the pattern rules of figures/mnist.mk; DATA_OUT is set in the
+# Makefile, before any fragment is read, because prerequisites expand on reading).
 
 TABLES += results/init_regimes.csv results/lr_stability.csv \
           results/$(DATA_OUT)/depth_isometry.csv results/$(DATA_OUT)/hidden_similarity.csv

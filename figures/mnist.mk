@@ -2,9 +2,8 @@
 #   make figures                                  embedded 5,000-digit MNIST sample (results/mnist/)
 #   make figures DATA=fashion                     Fashion-MNIST from /usr/share/datasets/fashion-mnist
 #   make figures DATA_DIR=~/.cache/linnet/mnist   the four official IDX files (results/mnist-idx/)
-# (fetch the official files with `python -m linnet download --dest DIR`). A folder given by
-# DATA_DIR writes to <DATA>-idx so its tables never mix with the embedded sample's.
-DATA_OUT ?= $(DATA)$(if $(DATA_DIR),-idx)
+# (fetch the official files with `python -m linnet download --dest DIR`). DATA_OUT is set in
+# the Makefile: <DATA>, or <DATA>-idx for a folder given by DATA_DIR.
 
 MNIST_TABLES := mnist_modes mnist_vectors mnist_accuracy mnist_seed_notebook
 MNIST_FIGURES := mnist_spectrum mnist_modes mnist_singular_vectors mnist_accuracy mnist_seed_notebook
