@@ -66,11 +66,19 @@ def balancedness(weights) -> np.ndarray:
 
     Conserved by gradient flow (THEORY.md §1.7); zero for balanced initialisations.
     """
-    out = []
-    for Wl, Wn in zip(weights[:-1], weights[1:]):
-        D = Wl @ np.swapaxes(Wl, -1, -2) - np.swapaxes(Wn, -1, -2) @ Wn
-        out.append(np.linalg.norm(D, axis=(-2, -1)))
-    return np.stack(out)
+    # The norm of W_{l+1}ᵀW_{l+1} − W_lW_lᵀ: the same number (IEEE subtraction is sign-symmetric).
+    return np.stack([np.linalg.norm(D, axis=(-2, -1)) for D in _gram_gaps(weights)])
+
+
+def _gram_gaps(weights) -> list[np.ndarray]:
+    r""":math:`W_{l+1}^\top W_{l+1} - W_lW_l^\top` of each adjacent pair, shapes (..., n_{l+1}, n_{l+1})."""
+    return [np.swapaxes(Wn, -1, -2) @ Wn - Wl @ np.swapaxes(Wl, -1, -2)
+            for Wl, Wn in zip(weights[:-1], weights[1:])]
+
+
+def _trace_lambdas(gaps) -> np.ndarray:
+    """λ = Tr(D)/n of each gap D from :func:`_gram_gaps`, shape (L−1, ...)."""
+    return np.stack([np.trace(D, axis1=-2, axis2=-1) / D.shape[-1] for D in gaps])
 
 
 def accuracy(product, X, labels) -> np.ndarray:
@@ -112,11 +120,7 @@ def balance_lambda(weights) -> np.ndarray:
 
     The λ of the nearest λ-balanced state (THEORY.md §4.1); 0 for zero-balanced weights.
     """
-    out = []
-    for Wl, Wn in zip(weights[:-1], weights[1:]):
-        D = np.swapaxes(Wn, -1, -2) @ Wn - Wl @ np.swapaxes(Wl, -1, -2)
-        out.append(np.trace(D, axis1=-2, axis2=-1) / D.shape[-1])
-    return np.stack(out)
+    return _trace_lambdas(_gram_gaps(weights))
 
 
 def lambda_balancedness(weights, lam=None) -> np.ndarray:
@@ -131,12 +135,10 @@ def lambda_balancedness(weights, lam=None) -> np.ndarray:
     Zero for :func:`linnet.network.init_lambda_balanced` (and, with λ = 0, for
     :func:`linnet.network.init_zero_balanced`); conserved by gradient flow.
     """
-    lams = balance_lambda(weights) if lam is None else np.broadcast_to(
+    gaps = _gram_gaps(weights)  # formed once, also for the default λ
+    lams = _trace_lambdas(gaps) if lam is None else np.broadcast_to(
         np.asarray(lam, dtype=np.float64), (len(weights) - 1,) + np.shape(weights[0])[:-2])
-    out = []
-    for l, (Wl, Wn) in enumerate(zip(weights[:-1], weights[1:])):
-        D = np.swapaxes(Wn, -1, -2) @ Wn - Wl @ np.swapaxes(Wl, -1, -2)
-        n = D.shape[-1]
-        D = D - np.asarray(lams[l])[..., None, None] * np.eye(n)
-        out.append(np.max(np.abs(D), axis=(-2, -1)))
-    return np.stack(out)
+    return np.stack([
+        np.max(np.abs(D - np.asarray(lams[l])[..., None, None] * np.eye(D.shape[-1])), axis=(-2, -1))
+        for l, D in enumerate(gaps)
+    ])
