@@ -92,6 +92,16 @@ class Whitener:
             )
         return X
 
+    def _directions(self, V) -> np.ndarray:
+        """Check whitened directions ``V`` (k,) or (k, r), one per column."""
+        V = as_float_array(V, "V", ndim=(1, 2))
+        if V.shape[0] != self.n_components:
+            raise ValueError(
+                f"V must have {self.n_components} rows (whitened components; one direction per "
+                f"column); got shape {V.shape}"
+            )
+        return V
+
     def transform(self, X) -> np.ndarray:
         r"""Whitened coordinates :math:`z = T^\top (x - m)` of rows ``X`` (P, D) → (P, k)."""
         X = self._rows(X, "X")
@@ -117,13 +127,7 @@ class Whitener:
         :math:`v`. For a singular vector :math:`v_\alpha` of :math:`\Sigma_{31}` this is the
         input pattern that drives mode α. Reshape rows to (28, 28) to look at them.
         """
-        V = as_float_array(V, "V", ndim=(1, 2))
-        if V.shape[0] != self.n_components:
-            raise ValueError(
-                f"V must have {self.n_components} rows (whitened components; one direction per "
-                f"column); got shape {V.shape}"
-            )
-        return (self.inverse_matrix.T @ V).T
+        return (self.inverse_matrix.T @ self._directions(V)).T
 
     def filter(self, V) -> np.ndarray:
         r"""Pixel weights of whitened directions: columns of ``V`` (k, r) → rows (r, D).
@@ -131,13 +135,7 @@ class Whitener:
         :math:`T v`: the weights the network applies to :math:`x - m`, since
         :math:`v^\top z = (T v)^\top (x - m)`.
         """
-        V = as_float_array(V, "V", ndim=(1, 2))
-        if V.shape[0] != self.n_components:
-            raise ValueError(
-                f"V must have {self.n_components} rows (whitened components; one direction per "
-                f"column); got shape {V.shape}"
-            )
-        return (self.transform_matrix @ V).T
+        return (self.transform_matrix @ self._directions(V)).T
 
 
 def fit_whitening(X, n_components: int, *, rtol: float = 1e-9) -> Whitener:
