@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 import _analysis
-from linnet import Statistics, data, metrics, network, tables, theory, train
+from linnet import metrics, network, tables, theory, train
 
 NAME = "init_regimes"
 EXPERIMENT = "init_regimes"
@@ -54,22 +54,13 @@ SEEDS_FULL, SEEDS_QUICK = (0, 1, 2), (0,)
 N_RECORD = 61
 
 
-def teacher_stats() -> Statistics:
-    W = data.teacher_matrix(N, N, rng=tables.rng_for(EXPERIMENT, "teacher"), spectrum=S)
-    return Statistics(np.eye(N), W, float(np.sum(S**2)))
-
-
 def init_weights(family, c, seed, stats):
     rng = tables.rng_for(EXPERIMENT, family, float(c), seed)
     if family == "zero_balanced":
         w = network.init_zero_balanced((N, N, N), c / np.sqrt(N), rng=rng)
     else:
         w = network.init_lambda_balanced((N, N, N), c / np.sqrt(N), c**2, rng=rng)
-    if np.linalg.det(w[1] @ w[0]) * np.linalg.det(stats.sigma31) < 0:
-        flip = np.ones(N)
-        flip[0] = -1.0  # keeps W2ᵀW2, hence the balance identity
-        w = (w[0], w[1] * flip[:, None])
-    return w
+    return _analysis.match_determinant_sign(w, stats.sigma31)
 
 
 def same_map_zero_balanced(w):
@@ -90,7 +81,7 @@ def theory_products(w, stats, t):
 
 
 def regimes_table(scales, seeds) -> pd.DataFrame:
-    stats = teacher_stats()
+    stats = _analysis.whitened_teacher_stats(EXPERIMENT, S)
     norm = np.linalg.norm(stats.sigma31)
     frames = []
     for c in scales:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 import _analysis
-from linnet import Statistics, data, metrics, network, tables, train
+from linnet import metrics, network, tables, train
 
 NAME = "lr_stability"
 EXPERIMENT = "lr_stability"
@@ -47,21 +47,11 @@ SEEDS_FULL, SEEDS_QUICK = (0, 1, 2), (0,)
 TAIL = 50
 
 
-def teacher_stats() -> Statistics:
-    n = S.size
-    W = data.teacher_matrix(n, n, rng=tables.rng_for(EXPERIMENT, "teacher"), spectrum=S)
-    return Statistics(np.eye(n), W, float(np.sum(S**2)))
-
-
 def init_weights(stats, depth, seed):
     n = S.size
     w = network.init_zero_balanced((n,) * (depth + 1), GAIN ** (1 / depth) / np.sqrt(n),
                                    rng=tables.rng_for(EXPERIMENT, depth, seed))
-    if np.linalg.det(network.end_to_end(w)) * np.linalg.det(stats.sigma31) < 0:
-        flip = np.ones(n)
-        flip[0] = -1.0  # keeps W_Lᵀ W_L, hence the balance
-        w = w[:-1] + (w[-1] * flip[:, None],)
-    return w
+    return _analysis.match_determinant_sign(w, stats.sigma31)
 
 
 def classify(loss_tail, dist, loss0, diverged):
@@ -76,7 +66,7 @@ def classify(loss_tail, dist, loss0, diverged):
 
 
 def stability_table(lr_s1, steps, seeds) -> pd.DataFrame:
-    stats = teacher_stats()
+    stats = _analysis.whitened_teacher_stats(EXPERIMENT, S)
     s1 = S[0]
     frames = []
     norm = np.linalg.norm(stats.sigma31)
