@@ -117,30 +117,49 @@ def test_ensemble_rows_equal_single_runs(configs, tmp_path):
 
 # ---------------------------------------------------------------------------- interruption
 _CHILD = textwrap.dedent("""
+    import pathlib
     import sys
+    import time
     sys.path.insert(0, sys.argv[2])
-    from test_sweep import counting_group  # the same function, so the same cache keys
+    from test_sweep import INTERRUPT_GRID, counting_group  # the same function: the same cache keys
     from linnet import sweep
-    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=8000, records=10)
-    # One network at a time (batch_size=1), ~0.1 s each: the kill lands long before the end.
-    sweep.run(configs, counting_group, cache_dir=sys.argv[1], batch_size=1, progress=False)
+
+    computed = []
+    train_group = sweep.train_group
+
+    def stop_in_the_fourth(configs, *, progress):
+        # One network at a time (batch_size=1): three entries are on disk when the fourth starts.
+        # Say so, then wait inside it for the parent's signal, so the kill lands half-way on any
+        # machine, however loaded (the signal handler raises out of the sleep).
+        computed.append(configs)
+        if len(computed) == 4:
+            pathlib.Path(sys.argv[3]).touch()
+            time.sleep(120)
+        return train_group(configs, progress=progress)
+
+    sweep.train_group = stop_in_the_fourth  # counting_group looks it up at call time
+    sweep.run(sweep.grid(**INTERRUPT_GRID), counting_group, cache_dir=sys.argv[1], batch_size=1,
+              progress=False)
 """)
+INTERRUPT_GRID = dict(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=300, records=10)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_sweep_resumes_to_the_same_table(sig, tmp_path):
     cache = tmp_path / "cache"
+    ready = tmp_path / "fourth_started"
     script = tmp_path / "child.py"
     script.write_text(_CHILD)
-    configs = sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], seed=range(6), steps=8000, records=10)
-    proc = subprocess.Popen([sys.executable, str(script), str(cache), str(Path(__file__).parent)],
+    configs = sweep.grid(**INTERRUPT_GRID)
+    proc = subprocess.Popen([sys.executable, str(script), str(cache), str(Path(__file__).parent),
+                             str(ready)],
                             cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while len(list(cache.glob("*.csv"))) < 3:  # wait until some entries exist ...
+        deadline = time.monotonic() + 60  # a guard against hanging, not a timing check
+        while not ready.exists():  # wait until the child is inside its fourth network ...
             assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the sweep wrote no cache entries in 60 s"
+            assert time.monotonic() < deadline, "the child did not reach its fourth network in 60 s"
             time.sleep(0.02)
         proc.send_signal(sig)  # ... then kill it half-way
         proc.communicate(timeout=60)
@@ -148,7 +167,8 @@ def test_interrupted_sweep_resumes_to_the_same_table(sig, tmp_path):
         if proc.poll() is None:
             proc.kill()
     done = len(list(cache.glob("*.csv")))
-    assert proc.returncode != 0 and 3 <= done < len(configs), (proc.returncode, done)
+    # Exactly the three finished entries: the fourth, interrupted, left none.
+    assert proc.returncode != 0 and done == 3, (proc.returncode, done)
     CALLS.clear()
     resumed = sweep.run(configs, counting_group, cache_dir=cache, progress=False)
     assert sum(CALLS) == len(configs) - done  # only what was missing
