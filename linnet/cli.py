@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from . import __version__
+from . import __version__, sweep
+from .data.mnist import DATASETS as IMAGE_DATASETS
 
 __all__ = ["main"]
 
@@ -23,7 +24,7 @@ def _add_download(sub) -> None:
         "download", help="fetch the four MNIST (or Fashion-MNIST) IDX files, SHA-256 verified",
         description="Fetch train/test images and labels from BASE_URL into DEST, verifying each "
                     "file's SHA-256; a file that does not match is deleted, never kept.")
-    p.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
+    p.add_argument("--dataset", choices=IMAGE_DATASETS, default="mnist")
     p.add_argument("--dest", default=None,
                    help="cache folder (default: $LINNET_DATA/<dataset> or ~/.cache/linnet/<dataset>)")
     p.add_argument("--base-url", default=None,
@@ -54,23 +55,23 @@ def _add_sweep(sub) -> None:
                     "task's statistics and write one tidy table. Results are cached per "
                     "configuration, so an interrupted sweep resumes where it stopped and a "
                     "finished one is not recomputed. See docs/sweeps.md.")
-    p.add_argument("--experiment", default="sweep", help="name in the experiment column")
-    p.add_argument("--dataset", nargs="+", default=["teacher"],
-                   choices=("teacher", "mnist", "fashion"))
-    p.add_argument("--depth", nargs="+", type=int, default=[2], help="weight matrices L")
-    p.add_argument("--width", nargs="+", type=int, default=[20], help="hidden width")
-    p.add_argument("--init", nargs="+", default=["gaussian"], choices=("gaussian", "fan_in"))
-    p.add_argument("--init-scale", nargs="+", type=float, default=[1e-3], help="initial std σ")
-    p.add_argument("--lr", nargs="+", type=float, default=[0.05], help="step η")
+    d = sweep.RunConfig()  # the defaults live in one place: RunConfig's fields
+    p.add_argument("--experiment", default=d.experiment, help="name in the experiment column")
+    p.add_argument("--dataset", nargs="+", default=[d.dataset], choices=sweep.DATASETS)
+    p.add_argument("--depth", nargs="+", type=int, default=[d.depth], help="weight matrices L")
+    p.add_argument("--width", nargs="+", type=int, default=[d.width], help="hidden width")
+    p.add_argument("--init", nargs="+", default=[d.init], choices=sweep.INITS)
+    p.add_argument("--init-scale", nargs="+", type=float, default=[d.init_scale], help="initial std σ")
+    p.add_argument("--lr", nargs="+", type=float, default=[d.lr], help="step η")
     p.add_argument("--seeds", type=int, default=1, help="replicates 0..SEEDS-1")
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--records", type=int, default=30, help="about this many log-spaced records")
+    p.add_argument("--steps", type=int, default=d.steps)
+    p.add_argument("--records", type=int, default=d.records, help="about this many log-spaced records")
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--scheduler", default=None,
                    help="dask.distributed scheduler address, e.g. tcp://10.0.0.1:8786 "
                         "(runs there instead of local processes; needs linnet[dask])")
     p.add_argument("--batch-size", type=int, default=32, help="most runs per ensemble")
-    p.add_argument("--cache", default=".linnet-cache/sweep",
+    p.add_argument("--cache", default=str(sweep.DEFAULT_CACHE),
                    help="cache folder (default: %(default)s); 'none' disables it")
     p.add_argument("--out", default="results/sweep.csv", help="table to write (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -81,7 +82,7 @@ def _sweep(args) -> int:
     import sys
     import time
 
-    from . import sweep, tables
+    from . import tables
 
     try:
         configs = sweep.grid(
