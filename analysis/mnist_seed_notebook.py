@@ -88,22 +88,11 @@ def labels_rows(stats, *, quick: bool) -> pd.DataFrame:
         draws = [network.init_gaussian(widths, scale, rng=tables.rng_for(NAME, experiment, seed))
                  for seed in range(n_seeds)]
         weights = tuple(np.stack(layer) for layer in zip(*draws))
-        res = notebook.run_schedule(weights, stats, phases, record)
-        etas = np.concatenate([np.full(n, eta) for n, eta in phases])
-        time = np.concatenate([[0.0], np.cumsum(etas)])[record]
-        with np.errstate(over="ignore", invalid="ignore"):
-            dist = np.linalg.norm(stats.sigma31 - res["products"], axis=(-2, -1))
-        for seed in range(n_seeds):
-            keep = np.isfinite(res["loss"][:, seed])
-            frames.append(pd.DataFrame({
-                "experiment": experiment, "width": notebook.HIDDEN, "init": "gaussian",
-                "init_scale": scale, "lr": phases[-1][1], "seed": seed, "step": record[keep],
-                "time": time[keep], "source": "simulation", "lr_first": phases[0][1],
-                "loss": res["loss"][keep, seed], "norm_W21": res["norm_W21"][keep, seed],
-                "norm_W32": res["norm_W32"][keep, seed], "dist_optimum": dist[keep, seed],
-                "diverged": bool(res["diverged"][seed]),
-                "diverged_step": int(res["diverged_step"][seed]), "printed": printed[keep],
-            }))
+        res = notebook.run_schedule(weights, stats, phases, record, stats.sigma31)
+        frames += notebook.member_rows(res, record, printed, "dist_optimum",
+                                       {"experiment": experiment, "width": notebook.HIDDEN,
+                                        "init": "gaussian", "init_scale": scale,
+                                        "lr": phases[-1][1], "lr_first": phases[0][1]})
     return pd.concat(frames, ignore_index=True)
 
 

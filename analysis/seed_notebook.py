@@ -111,17 +111,32 @@ def gauss_newton_sharpness(weights) -> np.ndarray:
     return top[0] + top[1]
 
 
-def run_schedule(weights, stats: Statistics, phases, record: np.ndarray, *,
+def run_schedule(weights, stats: Statistics, phases, record: np.ndarray, target: np.ndarray, *,
                  progress: bool = False) -> dict[str, np.ndarray]:
     """Run the phases one after the other on an ensemble; step counts continue across phases.
 
-    Returns arrays over (recorded step, member): loss, norms and distances (NaN after a member
-    diverged), and per member ``diverged``/``diverged_step`` (global step).
+    Parameters
+    ----------
+    weights : tuple (W21, W32)
+        Shapes (K, H, N) and (K, M, H): K members.
+    phases : list of (int, float)
+        Number of steps and η of each phase.
+    record : ndarray of int, shape (T,)
+        Global steps to record.
+    target : ndarray, shape (M, N)
+        The map ``dist`` measures the distance to.
+
+    Returns
+    -------
+    dict
+        ``loss``, ``norm_W21``, ``norm_W32`` and ``dist`` (‖target − W32 W21‖_F), each (T, K)
+        over (recorded step, member), NaN after a member diverged; ``time`` (T,), the sum of
+        the steps η taken up to each recorded step; ``diverged`` and ``diverged_step`` (K,),
+        the latter a global step (−1 if never).
     """
     K = weights[0].shape[0]
     T = record.size
-    out = {k: np.full((T, K), np.nan) for k in ("loss", "norm_W21", "norm_W32")}
-    products = np.full((T, K, N_OUT, N_IN), np.nan)
+    out = {k: np.full((T, K), np.nan) for k in ("loss", "norm_W21", "norm_W32", "dist")}
     div_step = np.full(K, -1, dtype=np.int64)
     alive = np.arange(K)
     ws = tuple(W.copy() for W in weights)
@@ -133,23 +148,53 @@ def run_schedule(weights, stats: Statistics, phases, record: np.ndarray, *,
                                           record_steps=local, keep_weights=True,
                                           progress=progress)
             rows = np.searchsorted(record, local + start)
-            for i, hist in zip(rows, traj.history):
-                with np.errstate(over="ignore", invalid="ignore"):  # a diverged member is inf/NaN
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverged member is inf/NaN
+                for i, hist in zip(rows, traj.history):
                     out["norm_W21"][i, alive] = np.linalg.norm(hist[0], axis=(-2, -1))
                     out["norm_W32"][i, alive] = np.linalg.norm(hist[1], axis=(-2, -1))
+                out["dist"][rows[:, None], alive] = np.linalg.norm(target - traj.product,
+                                                                   axis=(-2, -1))
             out["loss"][rows[:, None], alive] = traj.loss
-            products[rows[:, None], alive] = traj.product
             bad = np.asarray(traj.diverged)
             div_step[alive[bad]] = traj.diverged_step[bad] + start
-            ws = tuple(W.copy() for W in ws)
             for W, Wn in zip(ws, traj.weights):
                 W[alive] = Wn
             alive = alive[~bad]
         start += n_steps
-    out["products"] = products
+    etas = np.concatenate([np.full(n, eta) for n, eta in phases])
+    out["time"] = np.concatenate([[0.0], np.cumsum(etas)])[record]
     out["diverged"] = div_step >= 0
     out["diverged_step"] = div_step
     return out
+
+
+def member_rows(res: dict, record: np.ndarray, printed: np.ndarray, dist_column: str,
+                columns: dict, member_columns: dict | None = None) -> list[pd.DataFrame]:
+    """One frame per member of a :func:`run_schedule` result, its rows after a divergence dropped.
+
+    ``columns`` are the same in every row; ``member_columns`` map a name to a (K,) array of
+    one value per member. The member index is the ``seed``; ``dist`` is named ``dist_column``.
+    """
+    member_columns = member_columns or {}
+    frames = []
+    for seed in range(res["loss"].shape[1]):
+        keep = np.isfinite(res["loss"][:, seed])
+        frames.append(pd.DataFrame({
+            **columns,
+            "seed": seed,
+            "step": record[keep],
+            "time": res["time"][keep],
+            "source": "simulation",
+            "loss": res["loss"][keep, seed],
+            "norm_W21": res["norm_W21"][keep, seed],
+            "norm_W32": res["norm_W32"][keep, seed],
+            dist_column: res["dist"][keep, seed],
+            "diverged": bool(res["diverged"][seed]),
+            "diverged_step": int(res["diverged_step"][seed]),
+            **{name: values[seed] for name, values in member_columns.items()},
+            "printed": printed[keep],
+        }))
+    return frames
 
 
 def recording_grid(total_steps: int, first_steps: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -176,36 +221,15 @@ def simulate(*, quick: bool, inputs=whitened_gaussian_inputs, progress: bool = F
                                          record_steps=[1]).weights
     sharpness = gauss_newton_sharpness(after_first)
     record, printed = recording_grid(steps + 1)
+    dataset = inputs.__name__.removesuffix("_inputs")
     frames = []
     for experiment, phases in schedules(steps).items():
-        res = run_schedule(weights, stats, phases, record, progress=progress)
-        etas = np.concatenate([np.full(n, eta) for n, eta in phases])
-        time = np.concatenate([[0.0], np.cumsum(etas)])[record]
-        with np.errstate(over="ignore", invalid="ignore"):
-            dist = np.linalg.norm(teacher - res["products"], axis=(-2, -1))
-        for seed in range(n_seeds):
-            keep = np.isfinite(res["loss"][:, seed])
-            frames.append(pd.DataFrame({
-                "experiment": experiment,
-                "dataset": inputs.__name__.removesuffix("_inputs"),
-                "width": HIDDEN,
-                "init": "gaussian",
-                "init_scale": INIT_SCALE,
-                "lr": phases[-1][1],
-                "seed": seed,
-                "step": record[keep],
-                "time": time[keep],
-                "source": "simulation",
-                "lr_first": phases[0][1],
-                "loss": res["loss"][keep, seed],
-                "norm_W21": res["norm_W21"][keep, seed],
-                "norm_W32": res["norm_W32"][keep, seed],
-                "dist_teacher": dist[keep, seed],
-                "diverged": bool(res["diverged"][seed]),
-                "diverged_step": int(res["diverged_step"][seed]),
-                "sharpness_gn": sharpness[seed],
-                "printed": printed[keep],
-            }))
+        res = run_schedule(weights, stats, phases, record, teacher, progress=progress)
+        frames += member_rows(res, record, printed, "dist_teacher",
+                              {"experiment": experiment, "dataset": dataset, "width": HIDDEN,
+                               "init": "gaussian", "init_scale": INIT_SCALE, "lr": phases[-1][1],
+                               "lr_first": phases[0][1]},
+                              {"sharpness_gn": sharpness})
     return pd.concat(frames, ignore_index=True)
 
 
