@@ -34,10 +34,8 @@ import io
 import itertools
 import json
 import logging
-import os
 import signal
 import sys
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -48,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics, network, tables, train
+from ._files import atomic_open
 from ._validation import nonnegative_int, positive_float, positive_int
 from .stats import Statistics
 
@@ -323,16 +322,9 @@ def _read_entry(path: Path, config) -> str | None:
 
 
 def _write_entry(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())  # the rename must never publish an entry the disk lacks
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # fsync: the rename must never publish an entry the disk lacks (entries are trusted when present).
+    with atomic_open(path, "w", fsync=True, encoding="utf-8", newline="") as fh:
+        fh.write(text)
 
 
 # ---------------------------------------------------------------------------- running

@@ -8,13 +8,13 @@ and the same inputs give byte-identical files.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ._files import atomic_open
 
 __all__ = ["KEY_COLUMNS", "SCHEMAS", "BASE_SEED", "rng_for", "seed_for", "write", "read"]
 
@@ -119,18 +119,8 @@ def write(df: pd.DataFrame, path, *, schema: str | None = None) -> Path:
     df = df[keys + [c for c in df.columns if c not in keys]]
     df = df.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else df
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            df.to_csv(fh, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        # mkstemp creates the file private (0600); a table is an ordinary file: 0666 & ~umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", newline="") as fh:
+        df.to_csv(fh, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
@@ -60,7 +61,7 @@ def test_write_is_atomic_when_writing_fails(tmp_path, monkeypatch):
 def test_write_is_atomic_when_interrupted(tmp_path, monkeypatch):
     path = tmp_path / "sub" / "demo_loss.csv"
     df = _table(np.random.default_rng(2)).assign(loss=1.0)
-    monkeypatch.setattr(tables.os, "replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         tables.write(df, path)
     assert not path.exists()  # never a half-written table under the final name

@@ -29,12 +29,12 @@ http://yann.lecun.com/exdb/mnist/.
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .._files import atomic_open
 
 __all__ = ["read_idx", "write_idx", "IDX_TYPES"]
 
@@ -138,13 +138,6 @@ def read_idx(path) -> np.ndarray:
     return data.astype(dtype.newbyteorder("="), copy=True)
 
 
-def _default_permissions(path) -> None:
-    """Give a file made by ``mkstemp`` (mode 0600) the mode a plain ``open`` would: 0666 & ~umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
 def write_idx(path, array, *, compress: bool | None = None) -> Path:
     """Write ``array`` as an IDX file, atomically (temporary file, then rename).
 
@@ -180,13 +173,6 @@ def write_idx(path, array, *, compress: bool | None = None) -> Path:
         # mtime=0: the same array gives byte-identical files.
         body = gzip.compress(body, mtime=0)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-        _default_permissions(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        fh.write(body)
     return path

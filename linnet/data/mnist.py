@@ -43,8 +43,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import default_permissions
 from .._validation import positive_int
-from .idx import _default_permissions, read_idx
+from .idx import read_idx
 from .whitening import Whitener, fit_whitening, targets
 
 __all__ = [
@@ -438,7 +439,7 @@ def download(dest=None, *, dataset: str = "mnist", base_url: str | None = None,
                 bad.append(f"{name}: SHA-256 {got} != expected {want} (from {url})")
                 say(f"{name}: SHA-256 MISMATCH, deleted")
                 continue
-            _default_permissions(tmp)
+            default_permissions(tmp)
             os.replace(tmp, target)
             say(f"{name}: downloaded, SHA-256 ok")
         except urllib.error.URLError as exc:
