@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import end_to_end
 from .stats import Modes, Statistics
 
 __all__ = [
