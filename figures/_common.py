@@ -11,6 +11,8 @@ import argparse
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -35,6 +37,34 @@ def parser(name: str, doc: str | None) -> argparse.ArgumentParser:
 def read(folder: Path, name: str):
     """Read table ``<folder>/<name>.csv``."""
     return tables.read(Path(folder) / f"{name}.csv")
+
+
+def half_times(sim: pd.DataFrame, by: tuple[str, ...], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Measured half-learning time of every group of simulated mode strengths.
+
+    The time at which ``strength`` first reaches half of ``s``, interpolated linearly between
+    the two recorded times around the crossing (the sigmoid's inflection point is at u = s/2,
+    so linear interpolation is accurate there); NaN where it never does or starts above.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the ``by`` columns, ``s``, ``measured`` and the group's first value
+        of each ``extra`` column (e.g. the predicted ``t_half_theory``).
+    """
+    rows = []
+    for key, g in sim.sort_values("time").groupby(list(by)):
+        frac = (g.strength / g.s).to_numpy()
+        t = g.time.to_numpy()
+        above = np.flatnonzero(frac >= 0.5)
+        if above.size == 0 or above[0] == 0:
+            measured = np.nan  # never reached half (or started above): no half-learning time
+        else:
+            i = above[0]
+            measured = np.interp(0.5, frac[i - 1:i + 1], t[i - 1:i + 1])
+        rows.append({**dict(zip(by, key)), "s": g.s.iloc[0], "measured": measured,
+                     **{c: g[c].iloc[0] for c in extra}})
+    return pd.DataFrame(rows)
 
 
 def figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: float = 4.2, **kw):

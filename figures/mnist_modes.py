@@ -17,22 +17,6 @@ import _common
 NAME = "mnist_modes"
 
 
-def measured_half_times(sim):
-    """First time each (seed, mode) reaches half its singular value (linear interpolation)."""
-    rows = []
-    for (seed, mode), g in sim.groupby(["seed", "mode"]):
-        g = g.sort_values("time")
-        s = g["s"].iloc[0]
-        u, t = g["strength"].to_numpy(), g["time"].to_numpy()
-        above = np.flatnonzero(u >= s / 2)
-        if above.size == 0 or above[0] == 0:
-            continue
-        i = above[0]
-        t_half = np.interp(s / 2, [u[i - 1], u[i]], [t[i - 1], t[i]])
-        rows.append((seed, mode, t_half, g["t_half_theory"].iloc[0]))
-    return np.array(rows)
-
-
 def main(argv=None) -> int:
     args = _common.parser(NAME, __doc__).parse_args(argv)
     t = _common.read(args.tables, "mnist_modes")
@@ -53,13 +37,14 @@ def main(argv=None) -> int:
     ax.set(xlabel="time t = step·η", ylabel="mode strength u_α = u_αᵀ W2W1 v_α",
            title=f"{dataset}: modes from small random init ({sim.seed.nunique()} seeds)")
     ax.legend(ncol=2, fontsize=7, loc="lower right")
-    half = measured_half_times(sim)
-    if half.size:
-        sc = ax_t.scatter(half[:, 3], half[:, 2], c=half[:, 1], cmap="viridis", s=18)
-        lo, hi = np.min(half[:, 2:]), np.max(half[:, 2:])
-        ax_t.plot([lo, hi], [lo, hi], **_common.THEORY_STYLE, label="measured = predicted")
+    half = _common.half_times(sim, ("seed", "mode"), ("t_half_theory",)).dropna(subset="measured")
+    if len(half):
+        sc = ax_t.scatter(half.t_half_theory, half.measured, c=half["mode"], cmap="viridis", s=18)
+        both = half[["measured", "t_half_theory"]].to_numpy()
+        ax_t.plot([both.min(), both.max()], [both.min(), both.max()], **_common.THEORY_STYLE,
+                  label="measured = predicted")
         fig.colorbar(sc, ax=ax_t, label="mode α")
-        rel = np.median(np.abs(half[:, 2] / half[:, 3] - 1))
+        rel = np.median(np.abs(half.measured / half.t_half_theory - 1))
         ax_t.set_title(f"half-learning times (median |rel. error| {rel:.0%})")
     ax_t.set(xlabel="predicted t½ = ln(s/u0 − 1)/(2s)", ylabel="measured t½ (simulation)")
     ax_t.legend(loc="upper left")

@@ -29,20 +29,9 @@ MARKERS = {"aligned": "o", "random": "^"}
 
 def half_times(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (init, seed, mode) of the simulation: measured and predicted t½."""
-    rows = []
-    sim = df[df.source == "simulation"].sort_values("step")
-    for (init, seed, mode), g in sim.groupby(["init", "seed", "mode"]):
-        frac = (g.strength / g.s).to_numpy()
-        t = g.time.to_numpy()
-        above = np.flatnonzero(frac >= 0.5)
-        if above.size == 0 or above[0] == 0:
-            measured = np.nan  # never reached half (or started above): no half-learning time
-        else:
-            i = above[0]
-            measured = np.interp(0.5, frac[i - 1:i + 1], t[i - 1:i + 1])
-        rows.append({"init": init, "seed": seed, "mode": mode, "s": g.s.iloc[0], "measured": measured,
-                     "theory": g.t_half_theory.iloc[0], "discrete": g.t_half_discrete.iloc[0]})
-    return pd.DataFrame(rows)
+    h = _common.half_times(df[df.source == "simulation"], ("init", "seed", "mode"),
+                           ("t_half_theory", "t_half_discrete"))
+    return h.rename(columns={"t_half_theory": "theory", "t_half_discrete": "discrete"})
 
 
 def main(argv=None) -> int:
