@@ -328,11 +328,26 @@ def init_aligned(
         a = np.broadcast_to(u0 ** (1.0 / L), (L, k))
     if rng is not None:
         check_rng(rng)
-    R = [None] + [
-        (random_orthogonal(n, rng=rng) if rng is not None else np.eye(n))[:, :k] for n in ws[1:-1]
-    ] + [modes.U[:, :k]]
-    R[0] = modes.V[:, :k]
-    return tuple((R[l + 1] * a[l]) @ R[l].T for l in range(L))
+    hidden = [(random_orthogonal(n, rng=rng) if rng is not None else np.eye(n))[:, :k] for n in ws[1:-1]]
+    return _decoupled(modes.V[:, :k], hidden, modes.U[:, :k], a)
+
+
+def _decoupled(V, hidden, U, a) -> Weights:
+    r"""Weights :math:`W_l = R_{l+1}\,\mathrm{diag}(a_l)\,R_l^\top` with :math:`R_1 = V`, :math:`R_{L+1} = U`.
+
+    ``V`` (N, k), ``U`` (M, k) and each of the L − 1 ``hidden`` (n_l, k) have orthonormal
+    columns; ``a`` holds L rows of k per-layer strengths (an (L, k) array or a list of rows).
+    """
+    R = [V, *hidden, U]
+    return tuple((R[l + 1] * a[l]) @ R[l].T for l in range(len(R) - 1))
+
+
+def _ensemble(draw, ensemble) -> Weights:
+    """``draw()`` once, or K = ``ensemble`` times stacked along a leading axis (members in draw order)."""
+    if ensemble is None:
+        return draw()
+    draws = [draw() for _ in range(positive_int(ensemble, "ensemble"))]
+    return tuple(np.stack(layer) for layer in zip(*draws))
 
 
 def _partial_isometry(n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
@@ -395,8 +410,8 @@ def _one_zero_balanced(ws, scale, rng):
                          for n_in, n_out in zip(ws[:-1], ws[1:])))
     U, S, Vt = np.linalg.svd(G, full_matrices=False)
     a = S[:k] ** (1.0 / L)
-    R = [Vt[:k].T] + [random_orthogonal(n, rng=rng)[:, :k] for n in ws[1:-1]] + [U[:, :k]]
-    return tuple((R[l + 1] * a) @ R[l].T for l in range(L))
+    hidden = [random_orthogonal(n, rng=rng)[:, :k] for n in ws[1:-1]]
+    return _decoupled(Vt[:k].T, hidden, U[:, :k], [a] * L)
 
 
 def init_zero_balanced(
@@ -438,10 +453,7 @@ def init_zero_balanced(
     ws = _check_widths(widths_)
     scale = positive_float(scale, "scale")
     check_rng(rng)
-    if ensemble is None:
-        return _one_zero_balanced(ws, scale, rng)
-    draws = [_one_zero_balanced(ws, scale, rng) for _ in range(positive_int(ensemble, "ensemble"))]
-    return tuple(np.stack(layer) for layer in zip(*draws))
+    return _ensemble(lambda: _one_zero_balanced(ws, scale, rng), ensemble)
 
 
 def _one_lambda_balanced(N, H, M, scale, lam, rng):
@@ -530,8 +542,4 @@ def init_lambda_balanced(
             f"on all H = {H} hidden units; use lam >= 0, or H <= {N}"
         )
     check_rng(rng)
-    if ensemble is None:
-        return _one_lambda_balanced(N, H, M, scale, lam, rng)
-    draws = [_one_lambda_balanced(N, H, M, scale, lam, rng)
-             for _ in range(positive_int(ensemble, "ensemble"))]
-    return tuple(np.stack(layer) for layer in zip(*draws))
+    return _ensemble(lambda: _one_lambda_balanced(N, H, M, scale, lam, rng), ensemble)
