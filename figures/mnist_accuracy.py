@@ -22,6 +22,14 @@ import _common
 NAME = "mnist_accuracy"
 
 
+def _rank_marks(ax, ranks, column: str, t_end: float) -> None:
+    """Mark the rank-k optima's ``column`` (k = 1..9, s10 ≈ 0) beside the right edge of ``ax``."""
+    for _, r in ranks[ranks["rank"] <= 9].iterrows():
+        ax.plot(t_end * 1.02, r[column], marker="<", color="C3", markersize=5, clip_on=False)
+        ax.annotate(f"k={int(r['rank'])}", (t_end * 1.03, r[column]), fontsize=6, va="center",
+                    color="C3", annotation_clip=False)
+
+
 def main(argv=None) -> int:
     args = _common.parser(NAME, __doc__).parse_args(argv)
     t = _common.read(args.tables, "mnist_accuracy")
@@ -33,32 +41,22 @@ def main(argv=None) -> int:
     axl, ax, axb = axes[0]
     for i, (seed, g) in enumerate(tr.groupby("seed")):
         g = g.sort_values("time")
+        first = i == 0
         axl.plot(g.time, g.loss, color="C0", **_common.SIM_STYLE,
-                     label="training loss (simulation)" if i == 0 else None)
-    tmax_l = tr.time.max()
-    for _, r in ranks.iterrows():
-        if r["rank"] <= 9:
-            axl.plot(tmax_l * 1.02, r.min_loss, marker="<", color="C3", markersize=5, clip_on=False)
-            axl.annotate(f"k={int(r['rank'])}", (tmax_l * 1.03, r.min_loss), fontsize=6,
-                         va="center", color="C3", annotation_clip=False)
+                 label="training loss (simulation)" if first else None)
+        ax.plot(g.time, g.test_accuracy, color="C0", **_common.SIM_STYLE,
+                label="test (simulation)" if first else None)
+        ax.plot(g.time, g.train_accuracy, color="C2", **{**_common.SIM_STYLE, "linewidth": 0.9},
+                label="train (simulation)" if first else None)
+    tmax = tr.time.max()
+    _rank_marks(axl, ranks, "min_loss", tmax)
     axl.plot([], [], "<", color="C3", label="min. loss of rank-k optima")
     axl.set(xlabel="time t = step·η", ylabel="loss ½⟨‖y − Wx‖²⟩ (train)",
             title=f"{dataset}: training loss")
     axl.legend(loc="lower left", fontsize=7)
-    for i, (seed, g) in enumerate(tr.groupby("seed")):
-        g = g.sort_values("time")
-        ax.plot(g.time, g.test_accuracy, color="C0", **_common.SIM_STYLE,
-                label="test (simulation)" if i == 0 else None)
-        ax.plot(g.time, g.train_accuracy, color="C2", **{**_common.SIM_STYLE, "linewidth": 0.9},
-                label="train (simulation)" if i == 0 else None)
     ax.axhline(opt.test_accuracy, **_common.THEORY_STYLE,
                label=f"optimum W* = Σ31: test {opt.test_accuracy:.3f}")
-    tmax = tr.time.max()
-    for _, r in ranks.iterrows():
-        if r["rank"] <= 9:
-            ax.plot(tmax * 1.02, r.test_accuracy, marker="<", color="C3", markersize=5, clip_on=False)
-            ax.annotate(f"k={int(r['rank'])}", (tmax * 1.03, r.test_accuracy), fontsize=6,
-                        va="center", color="C3", annotation_clip=False)
+    _rank_marks(ax, ranks, "test_accuracy", tmax)
     ax.plot([], [], "<", color="C3", label="rank-k optima (test)")
     ax.set(xlabel="time t = step·η", ylabel="accuracy",
            title=f"{dataset}: {int(opt.n_train)} train / {int(opt.n_test)} test", ylim=(0, 1))
