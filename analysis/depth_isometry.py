@@ -78,6 +78,9 @@ def first_crossing(weights, stats, lrs, threshold, max_steps):
     diverged : ndarray of bool, shape (K,)
     final_loss : ndarray, shape (K,)
         Loss when the member stopped (NaN if diverged).
+    stopped : ndarray of float, shape (K,)
+        Step at which the member left the ensemble: its crossing step, else the step at which
+        it was stopped unfinished (``max_steps`` or 1.25× the best crossing), NaN if diverged.
     """
     K = lrs.size
     step = np.full(K, np.nan)
