@@ -308,7 +308,7 @@ def init_aligned(
     if (u0 is None) == (layer_strengths is None):
         raise ValueError("pass exactly one of u0 (end-to-end strengths) or layer_strengths (per layer)")
     if layer_strengths is not None:
-        a = as_float_array(layer_strengths, "layer_strengths", ndim=(1, 2))
+        a = as_float_array(layer_strengths, "layer_strengths", ndim=(1, 2), fix="pass finite strengths > 0")
         if a.shape[0] != L or (a.ndim == 2 and a.shape[1] != k):
             raise ValueError(
                 f"layer_strengths must have shape ({L},) or ({L}, {k}): one row per layer, one "
@@ -318,8 +318,9 @@ def init_aligned(
             raise ValueError("layer_strengths must be > 0; a layer at 0 freezes its mode (saddle)")
         a = np.broadcast_to(a.reshape(L, -1), (L, k))
         u0 = np.prod(a, axis=0)
-    u0 = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,)) if np.ndim(u0) == 0 else \
-        as_float_array(u0, "u0", ndim=1)
+    u0 = as_float_array(u0, "u0", ndim=(0, 1), fix="pass finite strengths > 0")  # scalars too
+    if u0.ndim == 0:
+        u0 = np.broadcast_to(u0, (k,))
     if u0.shape != (k,):
         raise ValueError(f"u0 must be a scalar or have shape ({k},), one per carried mode; got {u0.shape}")
     if np.any(u0 <= 0):
