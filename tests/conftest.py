@@ -12,15 +12,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _strict_floating_point():
+def strict_floating_point():
     """Overflow, invalid operations and division by zero raise (DESIGN.md, Tests).
 
     Underflow stays silent: exp(-2st) → 0 at large t is the correct limit.
     """
-    old = np.seterr(all="raise", under="ignore")
-    yield
-    np.seterr(**old)
+    return np.errstate(all="raise", under="ignore")
+
+
+@pytest.fixture(autouse=True)
+def _strict_floating_point():
+    with strict_floating_point():
+        yield
 
 
 def load_script(relpath: str):
@@ -35,6 +38,20 @@ def load_script(relpath: str):
     finally:
         sys.path.remove(str(path.parent))
     return module
+
+
+def run_quick_analyses(names, folder: Path) -> Path:
+    """Run ``analysis/<name>.py --quick`` for each name into ``folder``; return the folder.
+
+    For module-scoped fixtures, which run outside the autouse floating-point fixture: this
+    applies the same strict floating point itself.
+    """
+    with strict_floating_point():
+        for name in names:
+            rc = load_script(f"analysis/{name}.py").main(
+                ["--quick", "--no-progress", "--out", str(folder / f"{name}.csv")])
+            assert rc == 0, f"analysis/{name}.py --quick returned {rc!r}, not 0"
+    return folder
 
 
 @pytest.fixture

@@ -17,18 +17,9 @@ ANALYSES = ["depth_isometry", "lr_stability", "init_regimes", "hidden_similarity
 @pytest.fixture(scope="module")
 def quick_tables(tmp_path_factory):
     """Run every analysis once with --quick; the tests below read the tables."""
-    from conftest import load_script
+    from conftest import run_quick_analyses
 
-    out = tmp_path_factory.mktemp("depth_tables")
-    old = np.seterr(all="raise", under="ignore")  # module fixtures run outside the autouse one
-    try:
-        for name in ANALYSES:
-            argv = ["--quick", "--no-progress", "--out", str(out / f"{name}.csv")]
-            rc = load_script(f"analysis/{name}.py").main(argv)
-            assert (rc or 0) == 0
-    finally:
-        np.seterr(**old)
-    return out
+    return run_quick_analyses(ANALYSES, tmp_path_factory.mktemp("depth_tables"))
 
 
 @pytest.mark.parametrize("name", ANALYSES)

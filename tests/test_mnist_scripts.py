@@ -21,13 +21,9 @@ FIGURES = {
 @pytest.fixture(scope="module")
 def quick_tables(tmp_path_factory):
     """Run every analysis once with --quick on the embedded sample (shared by the tests below)."""
-    from conftest import load_script
+    from conftest import run_quick_analyses
 
-    folder = tmp_path_factory.mktemp("mnist_tables")
-    for name in ANALYSES:
-        assert load_script(f"analysis/{name}.py").main(
-            ["--quick", "--no-progress", "--out", str(folder / f"{name}.csv")]) in (0, None)
-    return folder
+    return run_quick_analyses(ANALYSES, tmp_path_factory.mktemp("mnist_tables"))
 
 
 @pytest.mark.parametrize("name", ANALYSES)

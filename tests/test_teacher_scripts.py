@@ -25,19 +25,9 @@ FIGURES = {
 @pytest.fixture(scope="module")
 def quick_tables(tmp_path_factory):
     """Run every analysis script once with --quick into one folder."""
-    import importlib
+    from conftest import run_quick_analyses
 
-    conftest = importlib.import_module("conftest")
-    folder = tmp_path_factory.mktemp("tables")
-    old = np.seterr(all="raise", under="ignore")  # module fixtures run outside the autouse one
-    try:
-        for name in ANALYSES:
-            rc = conftest.load_script(f"analysis/{name}.py").main(
-                ["--quick", "--no-progress", "--out", str(folder / f"{name}.csv")])
-            assert rc == 0
-    finally:
-        np.seterr(**old)
-    return folder
+    return run_quick_analyses(ANALYSES, tmp_path_factory.mktemp("tables"))
 
 
 @pytest.mark.parametrize("name", ANALYSES)
