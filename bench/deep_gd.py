@@ -20,6 +20,7 @@ import argparse
 import time
 
 import numpy as np
+from ensemble import large_product_rate  # bench/ is on sys.path: the script's folder
 
 from linnet import Statistics, network, train
 from linnet.data import teacher_task
@@ -82,11 +83,7 @@ def main(argv=None) -> int:
 
     print(f"depth {DEPTH}, width {WIDTH}, N={N} M={M} P={P}, steps {args.steps}, lr {lr:.4g}, "
           f"final loss {tr.loss[-1]:.6g} (min {stats.min_loss():.6g})")
-    A = np.random.default_rng(0).standard_normal((2000, 2000))
-    A @ A
-    t0 = time.perf_counter()
-    A @ A
-    big = 2 * 2000**3 / (time.perf_counter() - t0)
+    big = large_product_rate()
     L, n = DEPTH, WIDTH
     # Multiply-adds counted: linnet 3 thin (M×n)(n×n) products per layer; baseline 2 n×n×n
     # products per layer (prefix, gradient) plus the thin ones (lower bounds on both).

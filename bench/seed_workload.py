@@ -43,6 +43,7 @@ import argparse
 import time
 
 import numpy as np
+from ensemble import large_product_rate  # bench/ is on sys.path: the script's folder
 
 from linnet import Statistics, network, train
 from linnet.data.teacher import teacher_matrix, whiten_exactly
@@ -91,18 +92,6 @@ def run_linnet(weights, stats, steps):
     return float(main.loss[-1])
 
 
-def matmul_rate() -> float:
-    """GFLOP/s of one large matrix product on this machine (best of 3)."""
-    rng = rng_for("bench", "seed_workload", "matmul")
-    A, B = rng.standard_normal((1000, 1000)), rng.standard_normal((1000, 1000))
-    best = np.inf
-    for _ in range(3):
-        t0 = time.perf_counter()
-        A @ B
-        best = min(best, time.perf_counter() - t0)
-    return 2e-9 * 1000**3 / best
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--baseline-steps", type=int, default=BASELINE_STEPS,
@@ -140,7 +129,7 @@ def main(argv=None) -> int:
     flop_per_step = 2 * (M * H * N + 2 * H * M * N)  # end-to-end product and the two layer gradients
     per_step = linnet_s / (STEPS + 1)
     print(f"linnet per step {per_step * 1e6:.1f} µs = {flop_per_step / per_step * 1e-9:.2f} GFLOP/s "
-          f"(one 1000×1000 product: {matmul_rate():.1f} GFLOP/s)")
+          f"(one 1000×1000 product: {large_product_rate(1000) * 1e-9:.1f} GFLOP/s)")
     print(f"linnet_s {linnet_s:.4f}")
     print(f"baseline_s {baseline_s:.4f}")
     print(f"ratio {baseline_s / linnet_s:.1f}")
