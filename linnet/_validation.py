@@ -50,6 +50,21 @@ def as_float_array(
     return arr
 
 
+def check_samples(X, Y, *, y_ndim: int | tuple[int, ...] = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Return samples ``X`` (P, N) and targets ``Y`` (P, M) as float arrays with equal row counts.
+
+    ``y_ndim`` allows a 1-D ``Y`` (P,) where the caller reshapes it.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    Y = as_float_array(Y, "Y", ndim=y_ndim)
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(
+            f"X and Y must have the same number of rows (samples); got X {X.shape} and "
+            f"Y {Y.shape}. Rows are samples: pass X of shape (P, N) and Y of shape (P, M)"
+        )
+    return X, Y
+
+
 def positive_array(value, name: str) -> np.ndarray:
     """Return ``value`` as a finite float64 array with every entry > 0, or raise naming ``name``."""
     arr = as_float_array(value, name)

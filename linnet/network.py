@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import as_float_array, check_rng, positive_float, positive_int
+from ._validation import as_float_array, check_rng, check_samples, positive_float, positive_int
 from .stats import Modes, Statistics
 
 __all__ = [
@@ -117,13 +117,7 @@ def loss(weights, X, Y) -> np.ndarray:
 
 def _check_samples(weights, X, Y):
     """Validate weights and samples ``X`` (P, N), ``Y`` (P, M) against each other."""
-    X = as_float_array(X, "X", ndim=2)
-    Y = as_float_array(Y, "Y", ndim=2)
-    if X.shape[0] != Y.shape[0]:
-        raise ValueError(
-            f"X and Y must have the same number of rows (samples); got X {X.shape} and "
-            f"Y {Y.shape}. Rows are samples: pass X of shape (P, N) and Y of shape (P, M)"
-        )
+    X, Y = check_samples(X, Y)
     return check_weights(weights, n_in=X.shape[1], n_out=Y.shape[1]), X, Y
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 
-from ._validation import as_float_array, nonnegative_float, nonnegative_int, positive_int
+from ._validation import as_float_array, check_samples, nonnegative_float, nonnegative_int, positive_int
 
 __all__ = ["Modes", "Statistics"]
 
@@ -144,15 +144,9 @@ class Statistics:
         is measured on the samples, so the loss of a converged network is accurate even when it
         is near zero (a noiseless teacher).
         """
-        X = as_float_array(X, "X", ndim=2)
-        Y = as_float_array(Y, "Y", ndim=(1, 2))
+        X, Y = check_samples(X, Y, y_ndim=(1, 2))
         if Y.ndim == 1:
             Y = Y[:, None]
-        if X.shape[0] != Y.shape[0]:
-            raise ValueError(
-                f"X and Y must have the same number of rows (samples); got X {X.shape} and "
-                f"Y {Y.shape}. Rows are samples: pass X of shape (P, N) and Y of shape (P, M)"
-            )
         P = X.shape[0]
         stats = cls(X.T @ X / P, Y.T @ X / P, float(np.sum(Y * Y)) / P, n_samples=P)
         residual = Y - X @ stats.optimum().T
