@@ -185,7 +185,7 @@ class Statistics:
         """True when :math:`\\Sigma_{11}` has eigenvalues below ``rcond`` times the largest."""
         return bool(not self._keep.all())
 
-    def _sqrt_sigma11(self, power: float) -> np.ndarray:
+    def _sigma11_power(self, power: float) -> np.ndarray:
         lam, Q = self._eig
         Qk, lk = Q[:, self._keep], lam[self._keep]
         return (Qk * lk**power) @ Qk.T
@@ -196,7 +196,7 @@ class Statistics:
         if self.is_white:
             M, root = self.sigma31, np.eye(self.n_in)
         else:
-            M, root = self.sigma31 @ self._sqrt_sigma11(-0.5), self._sqrt_sigma11(0.5)
+            M, root = self.sigma31 @ self._sigma11_power(-0.5), self._sigma11_power(0.5)
         U, s, Vt = scipy.linalg.svd(M, full_matrices=False)
         for a in (U, s, Vt):
             a.setflags(write=False)
@@ -243,7 +243,7 @@ class Statistics:
         if rank is None or rank >= min(self.n_in, self.n_out):
             return self._ols.copy()
         W = self.modes.reconstruct(rank)
-        return W if self.is_white else W @ self._sqrt_sigma11(-0.5)
+        return W if self.is_white else W @ self._sigma11_power(-0.5)
 
     @functools.cached_property
     def _ols(self) -> np.ndarray:
