@@ -63,8 +63,10 @@ def test_aligned_gd_equals_exact_discrete_map(seed, hidden):
     # Modes never mix, and modes beyond the bottleneck are never learned.
     off = S - np.einsum("ta,ab->tab", np.diagonal(S, axis1=-2, axis2=-1), np.eye(5))
     assert np.max(np.abs(off)) < 1e-10
-    # And the learned modes reach s (ηs ≤ 0.15: the map converges, multiplier 1 − 2ηs).
-    np.testing.assert_allclose(expect[-1, :k], np.where(S5[:k] > 0.9, S5[:k], expect[-1, :k]))
+    # And the learned modes reach s: near s the map contracts by 1 − 2ηs ≤ 0.9 per step, and the
+    # ≥ 500 steps after the s ≥ 1 plateaus (t½/η ≈ 70) leave 0.9^500 ≈ 1e-23: round-off only.
+    np.testing.assert_allclose(expect[-1, :k], np.where(S5[:k] > 0.9, S5[:k], expect[-1, :k]),
+                               rtol=1e-13)
 
 
 def test_gd_gap_to_gradient_flow_shrinks_in_proportion_to_lr():
@@ -439,6 +441,7 @@ def test_log_steps_and_stability_bound():
     assert grid[0] == 0 and grid[-1] == 10_000 and np.all(np.diff(grid) > 0)
     assert 40 <= grid.size <= 61
     np.testing.assert_array_equal(train.log_steps(0), [0])
-    assert train.stability_bound(2.0, 2) == pytest.approx(0.5)  # 1/s1 for two layers
+    # The formula itself, evaluated in double precision: round-off of a few operations only.
+    assert train.stability_bound(2.0, 2) == pytest.approx(0.5, rel=1e-15)  # 1/s1 for two layers
     # L layers: 2/(L s1^{2−2/L}); THEORY §7 measured the L = 3 sharpness 3·2^{4/3} for s1 = 2.
-    assert train.stability_bound(2.0, 3) == pytest.approx(2 / (3 * 2 ** (4 / 3)))
+    assert train.stability_bound(2.0, 3) == pytest.approx(2 / (3 * 2 ** (4 / 3)), rel=1e-15)
