@@ -118,8 +118,9 @@ def test_closed_forms_agree_with_quadrature():
     for L in (2, 4):
         quad, _ = scipy.integrate.quad(lambda u: 1 / (L * u ** (2 - 2 / L) * (s - u)), u0, uf,
                                        epsrel=1e-13, limit=200)
-        # quad's own relative accuracy (epsrel 1e-13) on an O(1) integral.
-        assert th.deep_learning_time(s, u0, uf, L) == pytest.approx(quad, rel=1e-10)
+        # quad's own relative accuracy (epsrel 1e-13) on an O(1) integral, with a factor 10 for
+        # the closed form's round-off (measured agreement ~1e-15).
+        assert th.deep_learning_time(s, u0, uf, L) == pytest.approx(quad, rel=1e-12)
     # Saxe's eq. (11) for L = 2 from the two-layer module.
     assert th.deep_learning_time(s, u0, uf, 2) == pytest.approx(th.learning_time(s, u0, uf), rel=1e-13)
 
@@ -217,5 +218,6 @@ def test_gradient_flow_on_non_white_inputs_matches_the_shared_eigenbasis_solutio
     u_sim = np.einsum("ma,tmn,na->ta", U, flow.product, V)
     g = np.exp(2 * s * t[:, None])
     u_th = (s / lam) * g / (g - 1 + s / (lam * u0))
-    # solve_ivp at rtol 1e-10: ~1e-9 on O(1) strengths.
-    np.testing.assert_allclose(u_sim, u_th, rtol=0, atol=1e-7)
+    # solve_ivp at rtol 1e-10 over 2·s1·t = 32 e-folds of growth: ~1e-9 on O(1) strengths
+    # (measured 1.2e-10); 1e-8 leaves a factor 10 over that estimate.
+    np.testing.assert_allclose(u_sim, u_th, rtol=0, atol=1e-8)
