@@ -11,12 +11,16 @@ import numbers
 import numpy as np
 
 
+#: The fix named for NaN or infinite values in data (samples, targets, their statistics).
+DATA_FIX = "clean or impute the data before computing statistics"
+
+
 def as_float_array(
     value,
     name: str,
     *,
     ndim: int | tuple[int, ...] | None = None,
-    fix: str = "clean or impute the data before computing statistics",
+    fix: str = "pass finite values",
 ) -> np.ndarray:
     """Return ``value`` as a finite float64 array, or raise naming ``name``.
 
@@ -29,7 +33,7 @@ def as_float_array(
     ndim : int or tuple of int, optional
         Allowed numbers of dimensions.
     fix : str, optional
-        What to do about NaN or infinite values, for the message.
+        What to do about NaN or infinite values, for the message (:data:`DATA_FIX` for data).
     """
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -55,8 +59,8 @@ def check_samples(X, Y, *, y_ndim: int | tuple[int, ...] = 2) -> tuple[np.ndarra
 
     ``y_ndim`` allows a 1-D ``Y`` (P,) where the caller reshapes it.
     """
-    X = as_float_array(X, "X", ndim=2)
-    Y = as_float_array(Y, "Y", ndim=y_ndim)
+    X = as_float_array(X, "X", ndim=2, fix=DATA_FIX)
+    Y = as_float_array(Y, "Y", ndim=y_ndim, fix=DATA_FIX)
     if X.shape[0] != Y.shape[0]:
         raise ValueError(
             f"X and Y must have the same number of rows (samples); got X {X.shape} and "

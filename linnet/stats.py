@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 
-from ._validation import as_float_array, check_samples, nonnegative_float, nonnegative_int, positive_int
+from ._validation import DATA_FIX, as_float_array, check_samples, nonnegative_float, nonnegative_int, positive_int
 
 __all__ = ["Modes", "Statistics"]
 
@@ -105,8 +105,8 @@ class Statistics:
     rcond: float = field(default=1e-10, repr=False)
 
     def __post_init__(self):
-        s11 = as_float_array(self.sigma11, "sigma11", ndim=2)
-        s31 = as_float_array(self.sigma31, "sigma31", ndim=2)
+        s11 = as_float_array(self.sigma11, "sigma11", ndim=2, fix=DATA_FIX)
+        s31 = as_float_array(self.sigma31, "sigma31", ndim=2, fix=DATA_FIX)
         n = s11.shape[0]
         if s11.shape != (n, n):
             raise ValueError(f"sigma11 must be square (N, N); got shape {s11.shape}")

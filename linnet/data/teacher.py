@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import (as_float_array, check_rng, nonnegative_float, positive_float,
+from .._validation import (DATA_FIX, as_float_array, check_rng, nonnegative_float, positive_float,
                            positive_int)
 from ..network import random_orthogonal
 
@@ -86,7 +86,7 @@ def whiten_exactly(X) -> np.ndarray:
     non-singular correlation. The inputs are not centred: linnet's statistics are
     uncentred second moments, and whitening them is what makes :math:`\Sigma_{11} = I`.
     """
-    X = as_float_array(X, "X", ndim=2)
+    X = as_float_array(X, "X", ndim=2, fix=DATA_FIX)
     P, N = X.shape
     if P < N:
         raise ValueError(f"X needs at least as many samples as inputs to be whitened; got P={P} < N={N}")

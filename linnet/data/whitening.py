@@ -36,7 +36,7 @@ import numpy as np
 import scipy.linalg
 import threadpoolctl
 
-from .._validation import as_float_array, positive_int
+from .._validation import DATA_FIX, as_float_array, positive_int
 
 __all__ = ["Whitener", "fit_whitening", "targets"]
 
@@ -83,7 +83,7 @@ class Whitener:
         return int(self.mean.shape[0])
 
     def _rows(self, X, name) -> np.ndarray:
-        X = as_float_array(X, name, ndim=(1, 2))
+        X = as_float_array(X, name, ndim=(1, 2), fix=DATA_FIX)
         if X.shape[-1] != self.n_features:
             raise ValueError(
                 f"{name} must have {self.n_features} columns (features) like the training set "
@@ -113,7 +113,7 @@ class Whitener:
         Exact inverse of :meth:`transform` on the span of the k components; the rest of the
         image (the discarded low-variance components) is lost.
         """
-        Z = as_float_array(Z, "Z", ndim=(1, 2))
+        Z = as_float_array(Z, "Z", ndim=(1, 2), fix=DATA_FIX)
         if Z.shape[-1] != self.n_components:
             raise ValueError(
                 f"Z must have {self.n_components} columns (whitened components); got shape {Z.shape}"
@@ -174,7 +174,7 @@ def fit_whitening(X, n_components: int, *, rtol: float = 1e-9) -> Whitener:
     ----------
     Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, §2 (whitened inputs, Σ11 = I).
     """
-    X = as_float_array(X, "X", ndim=2)
+    X = as_float_array(X, "X", ndim=2, fix=DATA_FIX)
     P, D = X.shape
     k = positive_int(n_components, "n_components")
     if P < 2:
