@@ -120,13 +120,18 @@ def theory_steps(stats, depth, lrs, threshold, max_steps):
     steps = np.arange(max_steps + 1)
     u = theory.deep_mode_strength_discrete(steps, np.broadcast_to(s[:k], (lrs.size, k)), U0,
                                            lrs[:, None], depth)  # (T, K, k)
-    loss = stats.min_loss() + 0.5 * np.sum((s[:k] - u) ** 2, axis=-1)  # (T, K)
+    # Modes beyond the k carried ones stay at u = 0 and keep their ½s² in the loss.
+    loss = stats.min_loss() + 0.5 * np.sum((s[:k] - u) ** 2, axis=-1) \
+        + 0.5 * np.sum(s[k:] ** 2)  # (T, K)
     below = loss <= threshold
     hit = below.any(axis=0)
-    out = np.where(hit, np.argmax(below, axis=0), np.nan).astype(float)
+    first = np.argmax(below, axis=0)
+    out = np.where(hit, first, np.nan).astype(float)
     diverged = ~np.isfinite(loss[-1]) & ~hit
     stopped = np.where(hit, out, np.where(diverged, np.nan, max_steps))
-    return out, diverged, np.where(hit, threshold, loss[-1]), stopped
+    # As in first_crossing: the loss at the crossing step, else the last one.
+    final = np.where(hit, loss[first, np.arange(lrs.size)], loss[-1])
+    return out, diverged, final, stopped
 
 
 def depth_table(stats, columns, depths, factors, max_steps, seeds) -> pd.DataFrame:
