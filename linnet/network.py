@@ -12,11 +12,14 @@ The loss is :math:`\mathcal L = \frac{1}{2P}\sum_\mu \lVert y^\mu - W x^\mu\rVer
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._validation import as_float_array, check_rng, check_samples, positive_float, positive_int
-from .stats import Modes, Statistics
+
+if TYPE_CHECKING:  # annotations only: network needs nothing of linnet but validation (DESIGN.md)
+    from .stats import Modes, Statistics
 
 __all__ = [
     "check_weights",
