@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._random import random_orthogonal
 from ._validation import as_float_array, check_rng, check_samples, positive_float, positive_int
 
 if TYPE_CHECKING:  # annotations only: network needs nothing of linnet but validation (DESIGN.md)
@@ -246,13 +247,6 @@ def init_gaussian(
         rng.standard_normal(lead + (n_out, n_in)) * (scale / np.sqrt(n_in) if fan_in else scale)
         for n_in, n_out in zip(ws[:-1], ws[1:])
     )
-
-
-def random_orthogonal(n: int, *, rng: np.random.Generator) -> np.ndarray:
-    """A Haar-random orthogonal matrix of shape (n, n) (QR of a Gaussian with sign fix)."""
-    check_rng(rng)
-    Q, R = np.linalg.qr(rng.standard_normal((n, n)))
-    return Q * np.sign(np.diag(R))
 
 
 def init_aligned(

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validation import (DATA_FIX, as_float_array, check_rng, nonnegative_float, positive_float,
                            positive_int)
-from ..network import random_orthogonal
+from .._random import random_orthogonal
 
 __all__ = ["Task", "teacher_matrix", "whiten_exactly", "teacher_task"]
 
