@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from linnet import Statistics, metrics, network
 from linnet.data import teacher_task
 
+from _oracles import central_differences
 from _seeds import seeds
 
 SEEDS = seeds([0, 7, 42, 99])
@@ -40,17 +41,7 @@ def _weights(rng, widths, ensemble=None, scale=0.7):
 
 def _fd_gradients(weights, X, Y, h=1e-3):
     """Central differences of the data loss for one network (no ensemble axis)."""
-    grads = []
-    for l, W in enumerate(weights):
-        G = np.empty_like(W)
-        for idx in np.ndindex(W.shape):
-            plus = [w.copy() for w in weights]
-            minus = [w.copy() for w in weights]
-            plus[l][idx] += h
-            minus[l][idx] -= h
-            G[idx] = (network.loss(plus, X, Y) - network.loss(minus, X, Y)) / (2 * h)
-        grads.append(G)
-    return grads
+    return central_differences(lambda w: network.loss(w, X, Y), weights, h)
 
 
 def _assert_close_to_fd(analytic, fd, loss_scale):
