@@ -314,7 +314,7 @@ def test_ensemble_member_equals_the_same_network_run_alone(seed):
     rec = np.arange(0, 401, 20)
     ens = train.gradient_descent(ws, stats, lr, 400, record_steps=rec)
     assert ens.loss.shape == (rec.size, 3) and ens.time.shape == (rec.size, 3)
-    np.testing.assert_allclose(ens.time, rec[:, None] * lr[None])
+    np.testing.assert_allclose(ens.time, rec[:, None] * lr[None], rtol=1e-15)  # t = k·η: one product
     for k in range(3):
         alone = train.gradient_descent(tuple(W[k] for W in ws), stats, lr[k], 400, record_steps=rec)
         # Batched and single matrix products may differ in the last bit; over 400 steps of a
@@ -422,7 +422,7 @@ def test_recording_grid_time_and_history():
     tr = train.gradient_descent(ws, stats, 0.05, 1000, keep_weights=True)
     np.testing.assert_array_equal(tr.step, train.log_steps(1000))
     assert tr.step[0] == 0 and tr.step[-1] == 1000
-    np.testing.assert_allclose(tr.time, tr.step * 0.05)
+    np.testing.assert_allclose(tr.time, tr.step * 0.05, rtol=1e-15)  # t = k·η: one product
     assert len(tr.history) == tr.step.size
     np.testing.assert_allclose(tr.product, [network.end_to_end(h) for h in tr.history], rtol=1e-14)
     np.testing.assert_allclose(tr.loss, [network.loss_from_stats(h, stats) for h in tr.history],
