@@ -69,6 +69,17 @@ def check_samples(X, Y, *, y_ndim: int | tuple[int, ...] = 2) -> tuple[np.ndarra
     return X, Y
 
 
+def step_array(value, name: str = "steps") -> np.ndarray:
+    """Return ``value`` as a non-empty 1-D integer array with entries >= 0 (step counts), or raise."""
+    arr = np.asarray(value)
+    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0:
+        raise ValueError(
+            f"{name} must be a 1-D array of non-negative integers, not empty; got dtype {arr.dtype}, "
+            f"shape {arr.shape}. Pass e.g. np.arange(0, 1001, 100)"
+        )
+    return arr
+
+
 def positive_array(value, name: str) -> np.ndarray:
     """Return ``value`` as a finite float64 array with every entry > 0, or raise naming ``name``."""
     arr = as_float_array(value, name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.integrate
 
-from .._validation import as_float_array, positive_array, positive_int
+from .._validation import as_float_array, positive_array, positive_int, step_array
 from .saxe import mode_strength
 # The stability bound is theory (the top Hessian eigenvalue at the balanced optimum); linnet.train
 # imports it from here to quote it when a run diverges. Theory imports nothing from train.
@@ -132,9 +132,7 @@ def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
         Non-finite once an iterate diverges (η beyond :func:`stability_bound`).
     """
     L = _depth(depth)
-    steps = np.asarray(steps)
-    if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer) or steps.size == 0 or steps.min() < 0:
-        raise ValueError("steps must be a non-empty 1-D array of non-negative integers")
+    steps = step_array(steps)
     s = np.atleast_1d(as_float_array(s, "s"))
     lr = np.atleast_1d(positive_array(lr, "lr"))
     shape = np.broadcast_shapes(s.shape, lr.shape, np.shape(u0))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, nonnegative_int, positive_array, positive_float
+from .._validation import as_float_array, nonnegative_int, positive_array, positive_float, step_array
 
 __all__ = [
     "mode_strength",
@@ -72,9 +72,7 @@ def mode_strength_discrete(steps, s, u0, lr: float) -> np.ndarray:
     -------
     ndarray, shape (T, r)
     """
-    steps = np.asarray(steps)
-    if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer) or steps.min() < 0:
-        raise ValueError("steps must be a 1-D array of non-negative integers")
+    steps = step_array(steps)
     lr = positive_float(lr, "lr")
     s = np.atleast_1d(as_float_array(s, "s"))
     u = np.broadcast_to(np.atleast_1d(as_float_array(u0, "u0")), s.shape).copy()
