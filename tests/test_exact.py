@@ -33,13 +33,16 @@ def _match_sign(w, stats):
     return w
 
 
+def _zero_balanced_case(rng, shape, scale=0.3):
+    """A whitened task of ``shape``'s end widths and zero-balanced weights with matched signs."""
+    st = _task(rng, shape[0], shape[-1])
+    return st, _match_sign(network.init_zero_balanced(shape, scale, rng=rng), st)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", SHAPES)
 def test_zero_balanced_equals_gradient_flow(seed, shape):
-    rng = np.random.default_rng(seed)
-    N, H, M = shape
-    st = _task(rng, N, M)
-    w = _match_sign(network.init_zero_balanced(shape, 0.3, rng=rng), st)
+    st, w = _zero_balanced_case(np.random.default_rng(seed), shape)
     times = np.linspace(0.0, 6.0, 13)
     ex = th.zero_balanced_solution(w, st, times)
     flow = train.gradient_flow(w, st, times)
@@ -59,10 +62,7 @@ def test_zero_balanced_equals_gradient_flow(seed, shape):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_zero_balanced_against_small_step_gd_is_first_order(seed, shape):
     """GD is the Euler scheme of the flow: its error at fixed t shrinks ∝ η (THEORY.md §11)."""
-    rng = np.random.default_rng(seed)
-    N, H, M = shape
-    st = _task(rng, N, M)
-    w = _match_sign(network.init_zero_balanced(shape, 0.3, rng=rng), st)
+    st, w = _zero_balanced_case(np.random.default_rng(seed), shape)
     T = 4.0
     errs = []
     for eta in (2e-3, 1e-3):
@@ -99,9 +99,7 @@ def test_lambda_balanced_equals_gradient_flow(seed, lam):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lambda_zero_is_the_zero_balanced_solution(seed):
-    rng = np.random.default_rng(seed)
-    st = _task(rng, 5, 5)
-    w = _match_sign(network.init_zero_balanced((5, 5, 5), 0.5, rng=rng), st)
+    st, w = _zero_balanced_case(np.random.default_rng(seed), (5, 5, 5), 0.5)
     t = np.linspace(0, 5, 11)
     a = th.zero_balanced_solution(w, st, t, full=True)
     b = th.lambda_balanced_solution(w, st, t, full=True)
@@ -131,10 +129,7 @@ def test_riccati_residual_and_initial_state(lam):
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_exact_solution_reaches_the_optimum(shape):
-    rng = np.random.default_rng(11)
-    N, H, M = shape
-    st = _task(rng, N, M)
-    w = _match_sign(network.init_zero_balanced(shape, 0.3, rng=rng), st)
+    st, w = _zero_balanced_case(np.random.default_rng(11), shape)
     s_min = st.modes.s[-1]
     t_end = 40.0 / s_min  # e^{-2 s_min t} = e^{-80}: every mode is at its fixed point
     ex = th.zero_balanced_solution(w, st, [t_end])
