@@ -134,6 +134,7 @@ def test_forward_and_end_to_end_shapes_and_values():
     assert out.shape == (6, 7, 2)
     W = network.end_to_end(ws)
     assert W.shape == (6, 2, 5)
+    # The same products associated in another order: a few ulps of O(1) numbers.
     np.testing.assert_allclose(out, X @ np.swapaxes(W, -1, -2), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(W[2], ws[2][2] @ ws[1][2] @ ws[0][2], rtol=1e-13)
     assert network.widths(ws) == (5, 4, 3, 2)
@@ -173,7 +174,7 @@ def test_init_gaussian_shapes_scale_and_determinism():
 
 def test_random_orthogonal_is_orthogonal_and_reproducible():
     Q = network.random_orthogonal(7, rng=np.random.default_rng(5))
-    np.testing.assert_allclose(Q.T @ Q, np.eye(7), atol=1e-14)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(7), atol=1e-14)  # a QR factor: ~n·ε off I
     np.testing.assert_array_equal(Q, network.random_orthogonal(7, rng=np.random.default_rng(5)))
 
 
@@ -186,6 +187,7 @@ def test_metrics_on_known_maps():
     assert stats.is_white
     C = np.array([[3.0, 0.2, 0, 0], [0, 2.0, 0, -0.5], [0, 0, 1.0, 0], [0.1, 0, 0, 0.5]])
     W = m.U @ C @ m.V.T
+    # Below: orthonormal factors applied to O(1) maps, so round-off of a few ulps of ‖C‖ = 3.
     np.testing.assert_allclose(metrics.mode_strengths(W, m), C, atol=1e-13)
     np.testing.assert_allclose(metrics.mode_strength_diagonal(W, m), np.diag(C), atol=1e-13)
     assert metrics.max_offdiagonal(W, m) == pytest.approx(0.5, abs=1e-13)

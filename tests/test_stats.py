@@ -138,6 +138,7 @@ def test_modes_reconstruct_whitened_correlation(seed):
     # SVD reconstruction: round-off relative to ‖M‖ (cond(Σ11)^{1/2} amplifies it slightly).
     np.testing.assert_allclose(m.reconstruct(), M, atol=1e-9 * _scale(M))
     assert np.all(np.diff(m.s) <= 0) and m.s[-1] >= 0
+    # Orthonormal SVD factors, ~rank·ε off I; the modes carry no more error than that.
     np.testing.assert_allclose(m.U.T @ m.U, np.eye(m.rank), atol=1e-12)
     np.testing.assert_allclose(m.V.T @ m.V, np.eye(m.rank), atol=1e-12)
     # The strength of each mode in the optimum is its singular value (input_map = Σ11^{1/2} V).
@@ -157,6 +158,7 @@ def test_whitened_teacher_modes_are_the_teacher_spectrum(seed):
     assert stats.is_white
     # Exact whitening makes Σ31 the teacher itself (to round-off of the whitening, ~1e-14).
     np.testing.assert_allclose(stats.sigma31, task.teacher, atol=1e-12)
+    # The spectrum and the rank-2 map inherit that round-off (O(1) values, well-separated modes).
     np.testing.assert_allclose(stats.modes.s, 4.0 * 0.5 ** np.arange(5), rtol=1e-12)
     np.testing.assert_allclose(stats.optimum(2), stats.modes.reconstruct(2), atol=1e-12)
     # Noiseless: the teacher is fitted exactly, the residual is zero to round-off.

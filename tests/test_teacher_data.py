@@ -28,6 +28,7 @@ def test_given_and_gaussian_spectra(seed):
     rng = np.random.default_rng(seed)
     s = [2.0, 2.0, 0.5, 0.0]
     W = teacher_matrix(4, 6, rng=rng, spectrum=s)
+    # Orthonormal factors around the given diagonal: round-off of O(1) singular values.
     np.testing.assert_allclose(np.linalg.svd(W, compute_uv=False), s, atol=1e-12)
     G = teacher_matrix(30, 40, rng=rng, spectrum="gaussian")
     # i.i.d. N(0,1) entries: the sample std of 1200 entries is within 10% (SE ≈ 2%).
@@ -55,7 +56,7 @@ def test_noiseless_whitened_task_has_the_teacher_as_sigma31(seed):
     task = teacher_task(12, 6, 80, rng=np.random.default_rng(seed))
     stats = Statistics.from_data(task.X, task.Y)
     assert stats.is_white  # Σ11 = I to 1e-12
-    np.testing.assert_allclose(task.Y, task.X @ task.teacher.T, rtol=1e-14)
+    np.testing.assert_allclose(task.Y, task.X @ task.teacher.T, rtol=1e-14)  # Y = X Wᵀ: same product
     np.testing.assert_allclose(stats.sigma31, task.teacher, atol=1e-12)
     np.testing.assert_allclose(stats.modes.s, 4.0 * 0.5 ** np.arange(6), rtol=1e-12)
 

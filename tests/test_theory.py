@@ -94,6 +94,7 @@ def test_loss_curve_equals_statistics_loss_of_the_theory_map():
     t = np.array([0.0, 0.7, 2.0, 9.0])
     u = theory.mode_strength(t[:, None], S, U0)
     W = np.einsum("ma,ta,na->tmn", U, u, V)  # Σ_α u_α(t) u_α v_αᵀ (THEORY.md §1.4)
+    # Two exact routes to a loss of O(10): round-off of sums of a few O(10) terms.
     np.testing.assert_allclose(theory.loss_curve(t, S, U0, stats.min_loss()), stats.loss(W),
                                rtol=1e-12)
 
@@ -143,4 +144,5 @@ def test_effective_initial_strength_of_aligned_weights_is_u0():
     stats = Statistics(np.eye(7), (U * S) @ V.T, 30.0)
     ws = network.init_aligned(stats.modes, (7, 6, 5), U0, rng=rng)
     # Balanced aligned weights: a = b = √u0 along one hidden direction ⇒ ¼‖2√u0 r‖² = u0.
+    # Absolute round-off ~ε·max(u0) ≈ 1e-17 is 1e-11 of the smallest u0 (1e-6): rtol 1e-10.
     np.testing.assert_allclose(theory.effective_initial_strength(ws, stats.modes), U0, rtol=1e-10)
