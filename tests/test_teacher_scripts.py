@@ -67,7 +67,7 @@ def test_aligned_init_follows_the_exact_discrete_map(quick_tables):
     np.testing.assert_allclose(a.simulation, a.theory_discrete, rtol=0, atol=1e-8)
 
 
-def test_random_init_half_learning_times_match_theory(quick_tables, run_script):
+def test_random_init_half_learning_times_match_theory(quick_tables):
     """Every mode's measured half-learning time from random init is within 10% of Saxe's t½.
 
     Observed deviations are up to about 3%: the linearised effective u0 ignores competition
