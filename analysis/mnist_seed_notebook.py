@@ -56,7 +56,7 @@ import pandas as pd
 
 import _mnist
 import seed_notebook as notebook
-from linnet import Statistics, data, network, tables
+from linnet import network, tables
 
 NAME = "mnist_seed_notebook"
 N_TRAIN = 1000
@@ -97,12 +97,10 @@ def labels_rows(stats, *, quick: bool) -> pd.DataFrame:
 
 
 def notebook_table(args) -> pd.DataFrame:
-    images = data.load(args.dataset, args.data_dir)
-    task = data.whitened_task(images, _mnist.N_COMPONENTS, n_train=N_TRAIN)
-    columns = {"dataset": _mnist.dataset_label(images), "n_train": N_TRAIN, "split": task.data.split}
+    task, stats, columns = _mnist.load_task(args, n_train=N_TRAIN)
+    del columns["n_test"]  # the test set plays no part here
     teacher = notebook.simulate(quick=args.quick, inputs=mnist_inputs(task))
     teacher = teacher.rename(columns={"dist_teacher": "dist_optimum"}).assign(target="teacher")
-    stats = Statistics.from_data(task.X, task.Y)
     labels = labels_rows(stats, quick=args.quick).assign(target="labels")
     table = pd.concat([teacher.drop(columns=["dataset"]), labels], ignore_index=True)
     return table.assign(**columns, min_loss=np.where(table.target == "labels", stats.min_loss(), 0.0),
