@@ -29,7 +29,7 @@ their real labels as targets 2e_c − 1, so that the best linear map is W* = C31
 THEORY.md §9), ``dist_optimum`` = ‖Σ31 − W32 W21‖ and the loss tends to
 L* = ½(Tr Σ33 − Σ s_α²) (``min_loss``). Experiments:
 
-- ``labels_small_init``: weights N(0, 10⁻⁶) (σ = 1e-3), 10,000 steps at η = 0.01 (the
+- ``labels_small_init``: weights N(0, 10⁻⁶) (σ = 1e-3), 10,001 steps at η = 0.01 (the
   notebook's lr 10; η·s1 ≈ 0.006, far below 1/s1): the nine modes are learned as sigmoids,
   the loss reaches L* by t ≈ 30 and ‖Σ31 − W32 W21‖ falls from 1.46 to ≈ 3e-5, where it
   stays: the part of the small initial product W(0) in the zero mode (output direction
