@@ -1,9 +1,10 @@
 """What the MNIST-family analysis scripts share: the data options and the whitened task.
 
-Each ``analysis/mnist_*.py`` script takes ``--dataset {mnist,fashion}`` and ``--data-dir DIR``
-(a folder with the four IDX files; default: the embedded 5,000-digit sample for ``mnist``,
-Debian's folder for ``fashion``) on top of ``--quick`` and ``--out``, and records in every row
-the data set, the sizes of its training and test sets and how they were split.
+Each MNIST-family script (``analysis/mnist_*.py``, ``depth_isometry.py``,
+``hidden_similarity.py``) takes ``--dataset {mnist,fashion}`` and ``--data-dir DIR`` (a folder
+with the four IDX files; default: the embedded 5,000-digit sample for ``mnist``, Debian's folder
+for ``fashion``) on top of ``--quick`` and ``--out``, and records in every row the data set, the
+size of its training set and how it was split (most also the size of the test set).
 """
 
 from __future__ import annotations
