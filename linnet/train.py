@@ -113,6 +113,7 @@ def gradient_descent(
     record_steps=None,
     keep_weights: bool = False,
     progress: bool = False,
+    kernel: str = "auto",
 ) -> Trajectory:
     r"""Full-batch gradient descent computed from the statistics.
 
@@ -135,6 +136,11 @@ def gradient_descent(
         Also keep every layer at each recorded step (``Trajectory.history``).
     progress : bool
         Show a tqdm progress bar (only when output is a terminal).
+    kernel : {"auto", "numpy", "numba"}
+        Which implementation runs the steps: ``"numpy"`` (any depth and statistics),
+        ``"numba"`` (compiled, two layers on whitened statistics only; needs the optional
+        extra ``linnet[fast]``), or ``"auto"``: numba where it applies and is installed.
+        Both compute the same updates and divergence steps, up to round-off.
 
     Returns
     -------
@@ -151,7 +157,32 @@ def gradient_descent(
     lead = weights[0].shape[:-2]
     lr = _check_lr(lr, lead)
     rec = _check_record(record_steps, steps)
-    return _run([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress)
+    use_numba = _use_numba(kernel, len(weights), stats)
+    return _run_gd([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
+                   use_numba)
+
+
+def _use_numba(kernel, depth: int, stats: Statistics) -> bool:
+    """Resolve ``kernel`` of :func:`gradient_descent` to whether the numba kernel runs."""
+    if kernel not in ("auto", "numpy", "numba"):
+        raise ValueError(f'kernel must be "auto", "numpy" or "numba"; got {kernel!r}')
+    if kernel == "numpy":
+        return False
+    applies = depth == 2 and stats.is_white
+    if kernel == "numba" and not applies:
+        raise ValueError(
+            'kernel="numba" runs two-layer networks on whitened statistics only; got depth '
+            f'{depth}{"" if stats.is_white else " and non-whitened inputs"}: use kernel="auto"'
+        )
+    try:
+        from . import _numba_gd  # noqa: F401
+    except ImportError:
+        if kernel == "numba":
+            raise ImportError(
+                'kernel="numba" needs numba: pip install "linnet[fast]" (or use kernel="auto")'
+            ) from None
+        return False
+    return applies
 
 
 def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn=None):
@@ -256,7 +287,7 @@ def _n_threads(members: int) -> int:
     return max(1, min(n, members // _MIN_MEMBERS_PER_THREAD))
 
 
-def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress):
+def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress, use_numba=False):
     """Full-batch gradient descent on the statistics for any depth and ensemble shape.
 
     The members are flattened to one leading axis of K (a single network is K = 1, so a
@@ -282,6 +313,22 @@ def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress):
     # in a core's L2 cache (the element-wise passes then run from cache), and blocks are
     # shared out over threads, each thread running its blocks one after the other.
     n = _n_threads(K)
+    if use_numba:
+        from . import _numba_gd
+
+        bar = _progress(steps, progress)
+        _numba_gd.run(flat, lr_flat, stats, steps, rec, out, n, bar)
+        if bar is not None:
+            bar.close()
+    else:
+        _run_gd_blocks(flat, lr_flat, stats, steps, rec, out, n, progress)
+    return _gd_trajectory(out, ws, lr, stats, rec, keep_weights, lead)
+
+
+def _run_gd_blocks(flat, lr_flat, stats, steps, rec, out, n, progress):
+    """The numpy kernel: blocks of members over ``n`` threads, each block by :func:`_gd_chunk`."""
+    K = flat[0].shape[0]
+    M, N = stats.n_out, stats.n_in
     per_member = 8 * (2 * sum(W[0].size for W in flat) + 3 * M * N
                       + 3 * M * sum(W.shape[-2] for W in flat))
     # With threads, every numpy call is a hand-off of the GIL, so fewer, larger blocks win
@@ -313,6 +360,10 @@ def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress):
                 f.result()
     if bar is not None:
         bar.close()
+
+
+def _gd_trajectory(out, ws, lr, stats, rec, keep_weights, lead):
+    T, M, N = rec.size, stats.n_out, stats.n_in
     div_step = out["div_step"].reshape(lead)
     diverged = div_step >= 0
     msg = ""
