@@ -158,9 +158,11 @@ def test_zero_steps_and_auto_choice():
     a = train.gradient_descent(ws, stats, 0.1, 0, kernel="numba")
     b = train.gradient_descent(ws, stats, 0.1, 0, kernel="numpy")
     _assert_same_run(a, b, TOL)
-    assert train._use_numba("auto", 2, stats)
-    assert not train._use_numba("numpy", 2, stats)
-    assert not train._use_numba("auto", 3, stats)  # depth 3: numpy kernel
+    assert train._use_numba("auto", 2, stats, 8)
+    assert not train._use_numba("auto", 2, stats, 1)  # a single network: numpy is faster
+    assert train._use_numba("numba", 2, stats, 1)
+    assert not train._use_numba("numpy", 2, stats, 8)
+    assert not train._use_numba("auto", 3, stats, 8)  # depth 3: numpy kernel
 
 
 def test_kernel_argument_errors():
@@ -189,8 +191,9 @@ def test_without_numba_auto_falls_back_to_numpy(monkeypatch):
     monkeypatch.setitem(sys.modules, "linnet._numba_gd", None)  # its import now raises
     monkeypatch.delattr(linnet, "_numba_gd", raising=False)
     stats = _task(0, 12, 5)
-    w = network.init_gaussian((12, 7, 5), 0.1, rng=rng_for("test_numba_kernel", "fallback"))
-    assert not train._use_numba("auto", 2, stats)
+    w = network.init_gaussian((12, 7, 5), 0.1, rng=rng_for("test_numba_kernel", "fallback"),
+                              ensemble=8)
+    assert not train._use_numba("auto", 2, stats, 8)
     tr = train.gradient_descent(w, stats, 0.1, 20, kernel="auto")
     ref = train.gradient_descent(w, stats, 0.1, 20, kernel="numpy")
     _assert_same_run(tr, ref, 0)
