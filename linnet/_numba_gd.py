@@ -28,6 +28,8 @@ under the updates and add exact zeros to every sum, so padding changes no number
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -402,26 +404,32 @@ def run(flat, lr, stats, steps, rec, out, n_threads, bar=None):
     args = (rec, K)
     tail = (M, H, N, out["loss"], out["product"], keep, h1, h2, out["div_step"], fin1, fin2)
     n = max(1, min(n_threads, C))
-    bounds = np.linspace(0, C, n + 1).astype(np.int64)
     # Progress: run in segments of steps so the bar moves; otherwise one segment.
     seg = max(1, steps // 100) if bar is not None else max(1, steps)
     edges = list(range(0, steps, seg)) + [steps]
+    if len(edges) == 1:  # steps == 0: only the check and record of step 0
+        edges = [0, 0]
+    if bar is not None:
+        bar.total = steps * C  # chunk-steps
+        bar.refresh()
+    res = float(stats._residual)
+    # Threads take the next chunk when they finish one (a shared counter): a thread slowed by
+    # other work on its core takes fewer chunks instead of holding up the others. Chunks are
+    # independent, so who runs which changes no number.
+    counter = itertools.count()
 
-    def work(i):
-        c0, c1 = int(bounds[i]), int(bounds[i + 1])
-        for a, b in zip(edges[:-1], edges[1:]):
-            _chunks(W1c, W2c, etac, Wopt, float(stats._residual), a, b, b == steps, *args,
-                    c0, c1, *tail)
-            if i == 0 and bar is not None:
-                bar.update(b - a)
-        if len(edges) == 1:  # steps == 0: only the check and record of step 0
-            _chunks(W1c, W2c, etac, Wopt, float(stats._residual), 0, 0, True, *args, c0, c1, *tail)
+    def work():
+        while (c := next(counter)) < C:
+            for a, b in zip(edges[:-1], edges[1:]):
+                _chunks(W1c, W2c, etac, Wopt, res, a, b, b == steps, *args, c, c + 1, *tail)
+                if bar is not None:
+                    bar.update(b - a)
 
     if n == 1:
-        work(0)
+        work()
     else:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=n) as pool:
-            for f in [pool.submit(work, i) for i in range(n)]:
+            for f in [pool.submit(work) for _ in range(n)]:
                 f.result()
