@@ -246,7 +246,11 @@ def train_group(configs: Sequence[RunConfig], *, progress: bool = False) -> list
     ws = tuple(np.stack(layer) for layer in zip(*inits))
     lr = np.array([c.lr for c in configs])
     rec = train.log_steps(c0.steps, c0.records)
-    tr = train.gradient_descent(ws, stats, lr, c0.steps, record_steps=rec, progress=progress)
+    # One kernel for every chunk size, so that the number of workers (which changes how the
+    # configurations are cut into ensembles) changes no digit of the table.
+    kernel = train.size_independent_kernel(c0.depth, stats)
+    tr = train.gradient_descent(ws, stats, lr, c0.steps, record_steps=rec, progress=progress,
+                                kernel=kernel)
     frames = []
     for i, c in enumerate(configs):
         if test is None:

@@ -192,6 +192,16 @@ def _use_numba(kernel, depth: int, stats: Statistics, members: int = _NUMBA_MIN_
     return applies and (kernel == "numba" or members >= _NUMBA_MIN_MEMBERS)
 
 
+def size_independent_kernel(depth: int, stats: Statistics) -> str:
+    """The kernel that ``kernel="auto"`` would pick for a large ensemble, whatever its size.
+
+    For callers whose results must not depend on how runs are grouped into ensembles (sweeps
+    cut configurations into chunks of varying size): the numba and numpy kernels agree only to
+    round-off, so one kernel must serve every chunk for tables to be byte-identical.
+    """
+    return "numba" if _use_numba("auto", depth, stats) else "numpy"
+
+
 def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn=None):
     """The training loop shared by GD and SGD: update, check divergence, record.
 
