@@ -69,9 +69,14 @@ def main(argv=None) -> int:
         train.gradient_descent(ws, stats, lr, 1)
     big = large_product_rate()
 
-    t0 = time.perf_counter()
-    ens = train.gradient_descent(ws, stats, lr, steps)
-    t_ens = time.perf_counter() - t0
+    # The rate is measured as the large product's is: best of three runs, the one least
+    # disturbed by whatever else shares the cores. The speed-up over the loop uses the median.
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        ens = train.gradient_descent(ws, stats, lr, steps)
+        runs.append(time.perf_counter() - t0)
+    t_ens, t_best = float(np.median(runs)), min(runs)
     assert not ens.diverged.any(), "the benchmark's members must all be stable"
 
     # The same on one core (BLAS and the ensemble both limited to one thread), for the rate
@@ -91,7 +96,7 @@ def main(argv=None) -> int:
     t_loop = time.perf_counter() - t0
 
     flops = 3 * 2 * M * H * N * K * steps
-    rate = flops / t_ens
+    rate = flops / t_best
     print(f"ensemble_s {t_ens:.3f}")
     print(f"loop_s {t_loop:.3f}")
     print(f"ensemble_gflops {rate / 1e9:.2f}")
