@@ -181,6 +181,8 @@ def _use_numba(kernel, depth: int, stats: Statistics, members: int = _NUMBA_MIN_
             'kernel="numba" runs two-layer networks on whitened statistics only; got depth '
             f'{depth}{"" if stats.is_white else " and non-whitened inputs"}: use kernel="auto"'
         )
+    if kernel == "auto" and not (applies and members >= _NUMBA_MIN_MEMBERS):
+        return False  # decided without importing numba (its import alone costs ~0.1 s)
     try:
         from . import _numba_gd  # noqa: F401
     except ImportError:
