@@ -71,7 +71,7 @@ def similarity_table(task, stats, columns, steps, seeds) -> pd.DataFrame:
     frames = []
     members = [(init, seed) for init in INITS for seed in seeds]
     inits = [init_weights(init, stats, seed) for init, seed in members]
-    weights = tuple(np.stack(layer) for layer in zip(*inits))
+    weights = network.stack(inits)
     tr = train.gradient_descent(weights, stats, LR, steps, record_steps=rec, keep_weights=True)
     if np.any(tr.diverged):  # η·s1 ≈ 0.01: impossible unless something is broken
         raise RuntimeError(tr.message)

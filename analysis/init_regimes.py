@@ -90,7 +90,7 @@ def regimes_table(scales, seeds) -> pd.DataFrame:
         rec = np.unique(np.linspace(0, steps, N_RECORD).round().astype(np.int64))
         members = [(f, seed) for f in FAMILIES for seed in seeds]
         inits = [init_weights(f, c, seed, stats) for f, seed in members]
-        weights = tuple(np.stack(layer) for layer in zip(*inits))
+        weights = network.stack(inits)
         tr = train.gradient_descent(weights, stats, lr, steps, record_steps=rec)
         if np.any(tr.diverged):  # η is far below the bound; a diverged run would be a bug
             raise RuntimeError(tr.message)

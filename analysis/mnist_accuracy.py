@@ -82,7 +82,7 @@ def train_rows(experiment, task, stats, columns, width, seeds, lr, steps, n_reco
     inits = [network.init_gaussian(widths, SCALE,
                                    rng=tables.rng_for("mnist_accuracy", experiment, width, seed))
              for seed in seeds]
-    weights = tuple(np.stack(layer) for layer in zip(*inits))
+    weights = network.stack(inits)
     traj = train.gradient_descent(weights, stats, lr, steps, record_steps=train.log_steps(steps, n_record))
     if np.any(traj.diverged):  # η far below 1/s1 ≈ 1.8: divergence would be a bug
         raise RuntimeError(traj.message)

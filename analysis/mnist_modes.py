@@ -56,7 +56,7 @@ def run(stats, seeds, record_steps):
     widths = (stats.n_in, HIDDEN, stats.n_out)
     inits = [network.init_gaussian(widths, SCALE, rng=tables.rng_for(EXPERIMENT, "init", seed))
              for seed in seeds]
-    weights = tuple(np.stack(layer) for layer in zip(*inits))
+    weights = network.stack(inits)
     traj = train.gradient_descent(weights, stats, LR, int(record_steps[-1]), record_steps=record_steps)
     if np.any(traj.diverged):  # impossible at η·s1 ≈ 0.01; a table built on it would be wrong
         raise RuntimeError(traj.message)

@@ -87,7 +87,7 @@ def labels_rows(stats, *, quick: bool) -> pd.DataFrame:
     ]:
         draws = [network.init_gaussian(widths, scale, rng=tables.rng_for(NAME, experiment, seed))
                  for seed in range(n_seeds)]
-        weights = tuple(np.stack(layer) for layer in zip(*draws))
+        weights = network.stack(draws)
         res = notebook.run_schedule(weights, stats, phases, record, stats.sigma31)
         frames += notebook.member_rows(res, record, printed, "dist_optimum",
                                        {"experiment": experiment, "width": notebook.HIDDEN,

@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     rng = rng_for("bench", "ensemble", "init")
     scales = np.geomspace(1e-3, 0.1, K)
     inits = [network.init_gaussian((N, H, M), s, rng=rng) for s in scales]
-    ws = tuple(np.stack(layer) for layer in zip(*inits))
+    ws = network.stack(inits)
     lr = np.geomspace(0.1, 0.6, K) * train.stability_bound(float(stats.modes.s[0]), 2)
 
     blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]

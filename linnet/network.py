@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: network needs nothing of linnet but valid
 __all__ = [
     "check_weights",
     "widths",
+    "stack",
     "end_to_end",
     "forward",
     "loss",
@@ -88,6 +89,31 @@ def check_weights(weights, *, n_in: int | None = None, n_out: int | None = None)
             f"shape {out[-1].shape[-2:]}"
         )
     return out
+
+
+def stack(networks) -> Weights:
+    """Stack networks of equal shapes into one ensemble along a new leading axis.
+
+    Parameters
+    ----------
+    networks : sequence of tuple of ndarray
+        K networks ``(W1, ..., WL)`` with the same widths.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(W1, ..., WL)`` with ``Wl`` of shape (K, n_{l+1}, n_l); member k is ``networks[k]``.
+    """
+    networks = list(networks)
+    if not networks:
+        raise ValueError("networks must hold at least one network (W1, ..., WL)")
+    depths = {len(ws) for ws in networks}
+    if len(depths) != 1:
+        raise ValueError(f"networks must all have the same depth; got depths {sorted(depths)}")
+    try:
+        return tuple(np.stack(layer) for layer in zip(*networks))
+    except ValueError as exc:
+        raise ValueError(f"networks must all have the same widths to be stacked: {exc}") from None
 
 
 def widths(weights) -> tuple[int, ...]:
@@ -338,8 +364,7 @@ def _ensemble(draw, ensemble) -> Weights:
     """``draw()`` once, or K = ``ensemble`` times stacked along a leading axis (members in draw order)."""
     if ensemble is None:
         return draw()
-    draws = [draw() for _ in range(positive_int(ensemble, "ensemble"))]
-    return tuple(np.stack(layer) for layer in zip(*draws))
+    return stack([draw() for _ in range(positive_int(ensemble, "ensemble"))])
 
 
 def _partial_isometry(n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:

@@ -243,7 +243,7 @@ def train_group(configs: Sequence[RunConfig], *, progress: bool = False) -> list
     stats, test = _task(c0.dataset)
     widths_ = (stats.n_in,) + (c0.width,) * (c0.depth - 1) + (stats.n_out,)
     inits = [_initial_weights(c, widths_) for c in configs]
-    ws = tuple(np.stack(layer) for layer in zip(*inits))
+    ws = network.stack(inits)
     lr = np.array([c.lr for c in configs])
     rec = train.log_steps(c0.steps, c0.records)
     # One kernel for every chunk size, so that the number of workers (which changes how the

@@ -38,7 +38,7 @@ def _members(seed, widths, K):
     rng = rng_for("test_ensemble", "init", seed)
     scales = np.geomspace(0.05, 0.6, K)
     inits = [network.init_gaussian(widths, s, rng=rng) for s in scales]
-    return tuple(np.stack(layer) for layer in zip(*inits))
+    return network.stack(inits)
 
 
 @pytest.mark.parametrize("white", [True, False], ids=["white", "correlated"])

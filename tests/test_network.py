@@ -204,3 +204,19 @@ def test_metrics_on_known_maps():
     labels = np.array([0, 1, 2, 0])
     assert metrics.accuracy(np.eye(3), X, labels) == 1.0  # k/4 is exact in binary
     assert metrics.accuracy(np.eye(3)[[1, 0, 2]], X, labels) == 0.5
+
+
+def test_stack_builds_an_ensemble_member_by_member_and_refuses_mismatched_networks():
+    rng = np.random.default_rng(0)
+    nets = [network.init_gaussian((5, 4, 3), 0.1, rng=rng) for _ in range(3)]
+    ens = network.stack(nets)
+    assert [W.shape for W in ens] == [(3, 4, 5), (3, 3, 4)]
+    for k, net in enumerate(nets):
+        for W_ens, W in zip(ens, net):
+            np.testing.assert_array_equal(W_ens[k], W)
+    with pytest.raises(ValueError, match="same widths"):
+        network.stack([nets[0], network.init_gaussian((5, 6, 3), 0.1, rng=rng)])
+    with pytest.raises(ValueError, match="same depth"):
+        network.stack([nets[0], network.init_gaussian((5, 4, 4, 3), 0.1, rng=rng)])
+    with pytest.raises(ValueError, match="at least one"):
+        network.stack([])

@@ -44,7 +44,7 @@ def _task(seed: int, n_in: int, n_out: int, P: int = 200) -> Statistics:
 def _members(seed: int, widths, K: int):
     rng = rng_for("test_numba_kernel", "init", seed)
     inits = [network.init_gaussian(widths, s, rng=rng) for s in np.geomspace(0.05, 0.6, K)]
-    return tuple(np.stack(layer) for layer in zip(*inits))
+    return network.stack(inits)
 
 
 def _assert_same_run(a, b, tol):
