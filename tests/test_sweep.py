@@ -134,7 +134,11 @@ _CHILD = textwrap.dedent("""
         computed.append(configs)
         if len(computed) == 4:
             pathlib.Path(sys.argv[3]).touch()
-            time.sleep(120)
+            # Short sleeps, not one long one: the kernel may hand the signal to another thread
+            # (OpenBLAS's), and Python runs its handler only when the main thread next executes
+            # bytecode, so a single sleep(120) could outlast the parent's wait.
+            for _ in range(1200):
+                time.sleep(0.1)
         return train_group(configs, progress=progress)
 
     sweep.train_group = stop_in_the_fourth  # counting_group looks it up at call time
