@@ -259,16 +259,23 @@ def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn=None):
                 bar.update(1)
     if bar is not None:
         bar.close()
-    diverged = ~alive
+    return _trajectory(stats, lr, rec, losses, products, tuple(ws), div_step, history)
+
+
+def _trajectory(stats, lr, rec, loss, product, weights, div_step, history) -> Trajectory:
+    """Assemble what a run recorded, with theory time t = step · η and the divergence message."""
+    lr = np.asarray(lr)
+    div_step = np.asarray(div_step)
+    diverged = div_step >= 0
     msg = ""
     if np.any(diverged):
-        msg = _divergence_message(lr, float(stats.modes.s[0]), len(ws), int(div_step[diverged].min()))
-    step = rec
-    time = step.reshape((-1,) + (1,) * lr.ndim) * lr  # (T,) or (T, *ensemble)
+        msg = _divergence_message(lr, float(stats.modes.s[0]), len(weights),
+                                  int(div_step[diverged].min()))
+    time = rec.reshape((-1,) + (1,) * lr.ndim) * lr  # (T,) or (T, *ensemble)
     return Trajectory(
-        step=step, time=np.asarray(time, dtype=np.float64), loss=losses, product=products,
-        weights=tuple(ws), diverged=np.asarray(diverged), diverged_step=np.asarray(div_step),
-        lr=np.asarray(lr), history=history, message=msg,
+        step=rec, time=np.asarray(time, dtype=np.float64), loss=loss, product=product,
+        weights=weights, diverged=np.asarray(diverged), diverged_step=div_step, lr=lr,
+        history=history, message=msg,
     )
 
 
@@ -383,22 +390,14 @@ def _run_gd_blocks(flat, lr_flat, stats, steps, rec, out, n, progress):
 
 def _gd_trajectory(out, ws, lr, stats, rec, keep_weights, lead):
     T, M, N = rec.size, stats.n_out, stats.n_in
-    div_step = out["div_step"].reshape(lead)
-    diverged = div_step >= 0
-    msg = ""
-    if np.any(diverged):
-        msg = _divergence_message(lr, float(stats.modes.s[0]), len(ws), int(div_step[diverged].min()))
     history = None
     if keep_weights:
         history = [tuple(h[r].reshape(W.shape) for h, W in zip(out["history"], ws)) for r in range(T)]
-    lr = np.asarray(lr)
-    time = rec.reshape((-1,) + (1,) * lr.ndim) * lr  # (T,) or (T, *ensemble)
-    return Trajectory(
-        step=rec, time=np.asarray(time, dtype=np.float64),
-        loss=out["loss"].reshape((T,) + lead), product=out["product"].reshape((T,) + lead + (M, N)),
-        weights=tuple(F.reshape(W.shape) for F, W in zip(out["final"], ws)),
-        diverged=np.asarray(diverged), diverged_step=np.asarray(div_step), lr=lr,
-        history=history, message=msg,
+    return _trajectory(
+        stats, lr, rec, out["loss"].reshape((T,) + lead),
+        out["product"].reshape((T,) + lead + (M, N)),
+        tuple(F.reshape(W.shape) for F, W in zip(out["final"], ws)),
+        out["div_step"].reshape(lead), history,
     )
 
 
