@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.integrate
 
-from ._validation import as_float_array, check_rng, nonnegative_int, positive_int
+from ._validation import as_float_array, check_rng, check_samples, nonnegative_int, positive_int
 from .network import _backprop, _grads_from_error, check_weights, end_to_end
 from .stats import Statistics
 from .theory.deep import stability_bound  # re-exported: the bound names the step a run may take
@@ -605,8 +605,7 @@ def sgd(
     Each step's gradient is the full-batch formula applied to the batch statistics, at the
     same 1/2B normalisation, so the expected step equals the GD step and t = k·η holds.
     """
-    X = as_float_array(X, "X", ndim=2)
-    Y = as_float_array(Y, "Y", ndim=2)
+    X, Y = check_samples(X, Y)
     stats = Statistics.from_data(X, Y)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
     steps = nonnegative_int(steps, "steps")
