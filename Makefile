@@ -15,8 +15,6 @@ STAMP := $(VENV)/.installed
 # Debian's folder for fashion, then the embedded sample for mnist).
 DATA ?= mnist
 DATA_DIR ?=
-# Library messages about the data folder tell a make user "DATA_DIR=DIR", not "--data-dir DIR".
-export LINNET_DATA_DIR_FLAG := DATA_DIR=
 # The registry resolves the data once, with the Python that builds .venv (the module needs only
 # the standard library): "<key> <folder>", <folder> = embedded for the sample, or nothing when
 # the data cannot be found. The key names the files (a digest of their names, sizes and times),
@@ -29,6 +27,9 @@ DATA_FROM := $(word 2,$(DATA_SOURCE))
 DATA_OUT ?= $(or $(word 1,$(DATA_SOURCE)),$(DATA)-not-found)
 # What the MNIST-family scripts are given: the resolved folder, so they read what was keyed.
 DATA_ARGS := --dataset $(DATA) $(if $(filter-out embedded,$(DATA_FROM)),--data-dir $(DATA_FROM))
+# Prefix of the commands that read the data: the registry's messages then tell a make user
+# "DATA_DIR=DIR", not "--data-dir DIR" (only there: `make test` must see the plain wording).
+DATA_ENV := LINNET_DATA_DIR_FLAG=DATA_DIR=
 # When the data cannot be found, every MNIST-family table first runs data-not-found, which
 # prints the registry's one-line message (naming DATA_DIR=) and stops make.
 DATA_CHECK := $(if $(DATA_SOURCE),,data-not-found)
@@ -70,7 +71,7 @@ figures/out/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
 	$(PY) $< --tables results --out $@
 
 data-not-found:
-	@$(PYTHON) linnet/data/sources.py --dataset '$(DATA)' $(if $(DATA_DIR),--data-dir '$(DATA_DIR)') >/dev/null
+	@$(DATA_ENV) $(PYTHON) linnet/data/sources.py --dataset '$(DATA)' $(if $(DATA_DIR),--data-dir '$(DATA_DIR)') >/dev/null
 
 test: $(STAMP) ## run the test suite (unit, theory validation, smoke tests of every script)
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)

@@ -4,7 +4,7 @@
 #   make figures DATA=fashion       Fashion-MNIST: download cache, else /usr/share/datasets/fashion-mnist
 #   make figures DATA_DIR=DIR       the four IDX files in DIR (results/<DATA>-idx-<digest>/)
 # (fetch the official files with `python -m linnet download [--dataset fashion]`). DATA_OUT,
-# DATA_ARGS and DATA_CHECK are set in the Makefile from the data registry.
+# DATA_ARGS, DATA_ENV and DATA_CHECK are set in the Makefile from the data registry.
 
 MNIST_TABLES := mnist_modes mnist_vectors mnist_accuracy mnist_seed_notebook
 MNIST_FIGURES := mnist_spectrum mnist_modes mnist_singular_vectors mnist_accuracy mnist_seed_notebook
@@ -13,7 +13,7 @@ TABLES += $(MNIST_TABLES:%=results/$(DATA_OUT)/%.csv)
 FIGURES += $(MNIST_FIGURES:%=figures/out/$(DATA_OUT)/%.png)
 
 results/$(DATA_OUT)/%.csv: analysis/%.py $(LIB) $(ANALYSIS_COMMON) | $(STAMP) $(DATA_CHECK)
-	$(PY) $< $(DATA_ARGS) --out $@
+	$(DATA_ENV) $(PY) $< $(DATA_ARGS) --out $@
 
 figures/out/$(DATA_OUT)/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
 	$(PY) $< --tables results/$(DATA_OUT) --out $@

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # $LINNET_DATA (an empty folder here, also for the subprocesses tests start), not ~/.cache/linnet.
 os.environ["LINNET_DATA"] = tempfile.mkdtemp(prefix="linnet-test-data-")
 atexit.register(shutil.rmtree, os.environ["LINNET_DATA"], ignore_errors=True)
+os.environ.pop("LINNET_DATA_DIR_FLAG", None)  # messages in their plain wording (--data-dir)
 
 
 def strict_floating_point():
