@@ -19,6 +19,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .data import sources
@@ -38,7 +39,7 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def usage_error(prog: str, message) -> "NoReturn":  # noqa: F821 - a string annotation
+def usage_error(prog: str, message) -> NoReturn:
     """Print ``prog: error: message`` as one line on standard error and exit 2."""
     text = " ".join(str(message).split())  # one line, whatever the message held
     print(f"{prog}: error: {text}", file=sys.stderr)
@@ -58,9 +59,12 @@ def _plain_math(tex: str) -> str:
     """A LaTeX fragment as readable plain text: Greek letters and symbols as Unicode."""
     tex = re.sub(r"\\(?:text|mathrm|mathcal|mathbf|operatorname)\s*\{([^{}]*)\}", r"\1", tex)
     tex = re.sub(r"\\mathcal\s+(\w)", r"\1", tex)
-    tex = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"(\1)/(\2)", tex)
+    tex = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}",
+                 lambda m: "/".join(x if len(x) == 1 else f"({x})" for x in m.groups()), tex)
     for cmd in sorted(_TEX, key=len, reverse=True):  # \tfrac12 before \to, \top before \to
-        tex = re.sub(re.escape(cmd) + r"(?![A-Za-z])", lambda m, c=cmd: _TEX[c], tex)
+        # A command made of letters ends where the letters do (\to is not the start of \top).
+        end = r"(?![A-Za-z])" if cmd[-1].isalpha() else ""
+        tex = re.sub(re.escape(cmd) + end, lambda m, c=cmd: _TEX[c], tex)
     return re.sub(r"\\([A-Za-z]+)", r"\1", tex)  # any other command: its name
 
 
@@ -138,7 +142,6 @@ def _arg(convert, what: str):
             return convert(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}") from None
-    parse.__name__ = what  # argparse names the type in some messages
     return parse
 
 

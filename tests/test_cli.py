@@ -183,6 +183,8 @@ def test_help_is_plain_text_with_defaults():
 def test_help_text_converts_markup():
     doc = "See ``x`` and :func:`~linnet.train.sgd`, :math:`\\eta \\to \\alpha` `site <https://a.b>`_."
     assert cli.help_text(doc) == "See x and sgd, η → α site (https://a.b)."
+    # \to is not the start of \top; \, needs no letter boundary; \frac as a quotient.
+    assert cli.help_text(":math:`W^\\top e\\,x \\to \\frac{1}{2P}`") == "W^ᵀ e x → 1/(2P)"
 
 
 # ---------------------------------------------------------------------------- the Makefile
