@@ -10,12 +10,29 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Data set for the MNIST-family tables and figures: mnist (embedded sample or DATA_DIR) or fashion.
+# Data set for the MNIST-family tables and figures: mnist or fashion, from DATA_DIR or, without
+# it, from where the data registry finds it (linnet/data/sources.py: the download cache, then
+# Debian's folder for fashion, then the embedded sample for mnist).
 DATA ?= mnist
 DATA_DIR ?=
+# The registry resolves the data once, with the Python that builds .venv (the module needs only
+# the standard library): "<key> <folder>", <folder> = embedded for the sample, or nothing when
+# the data cannot be found. The key names the files (a digest of their names, sizes and times),
+# so tables of different data never share a folder: results/mnist/ for the embedded sample,
+# results/<DATA>-idx-<digest>/ for files.
+DATA_SOURCE := $(shell $(PYTHON) linnet/data/sources.py --dataset '$(DATA)' \
+                 $(if $(DATA_DIR),--data-dir '$(DATA_DIR)') 2>/dev/null)
+DATA_FROM := $(word 2,$(DATA_SOURCE))
 # Where the MNIST-family tables and figures go: results/$(DATA_OUT)/, figures/out/$(DATA_OUT)/.
-# A folder given by DATA_DIR writes to <DATA>-idx so its tables never mix with the embedded sample's.
-DATA_OUT ?= $(DATA)$(if $(DATA_DIR),-idx)
+DATA_OUT ?= $(or $(word 1,$(DATA_SOURCE)),$(DATA)-not-found)
+# What the MNIST-family scripts are given: the resolved folder, so they read what was keyed.
+DATA_ARGS := --dataset $(DATA) $(if $(filter-out embedded,$(DATA_FROM)),--data-dir $(DATA_FROM))
+# Prefix of the commands that read the data: the registry's messages then tell a make user
+# "DATA_DIR=DIR", not "--data-dir DIR" (only there: `make test` must see the plain wording).
+DATA_ENV := LINNET_DATA_DIR_FLAG=DATA_DIR=
+# When the data cannot be found, every MNIST-family table first runs data-not-found, which
+# prints the registry's one-line message (naming DATA_DIR=) and stops make.
+DATA_CHECK := $(if $(DATA_SOURCE),,data-not-found)
 PYTEST_ARGS ?=
 
 LIB := $(wildcard linnet/*.py linnet/*/*.py)
@@ -28,7 +45,7 @@ TABLES :=
 FIGURES :=
 include $(sort $(wildcard figures/*.mk))
 
-.PHONY: help setup tables figures test bench clean
+.PHONY: help setup tables figures test bench clean data-not-found
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -43,15 +60,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-tables: $(TABLES) ## compute every table into results/
+tables: $(DATA_CHECK) $(TABLES) ## compute every table into results/
 
-figures: $(FIGURES) ## compute the tables and draw every figure into figures/out/
+figures: $(DATA_CHECK) $(FIGURES) ## compute the tables and draw every figure into figures/out/
 
 results/%.csv: analysis/%.py $(LIB) $(ANALYSIS_COMMON) | $(STAMP)
 	$(PY) $< --out $@
 
 figures/out/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
 	$(PY) $< --tables results --out $@
+
+data-not-found:
+	@$(DATA_ENV) $(PYTHON) linnet/data/sources.py --dataset '$(DATA)' $(if $(DATA_DIR),--data-dir '$(DATA_DIR)') >/dev/null
 
 test: $(STAMP) ## run the test suite (unit, theory validation, smoke tests of every script)
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)

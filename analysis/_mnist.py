@@ -2,9 +2,11 @@
 
 Each MNIST-family script (``analysis/mnist_*.py``, ``depth_isometry.py``,
 ``hidden_similarity.py``) takes ``--dataset {mnist,fashion}`` and ``--data-dir DIR`` (a folder
-with the four IDX files; default: the embedded 5,000-digit sample for ``mnist``, Debian's folder
-for ``fashion``) on top of ``--quick`` and ``--out``, and records in every row the data set, the
-size of its training set and how it was split (most also the size of the test set).
+with the four IDX files; default: what the data registry :mod:`linnet.data.sources` finds, the
+download cache, then Debian's folder for ``fashion``, then the embedded 5,000-digit sample for
+``mnist``) on top of ``--quick`` and ``--out``, and records in every row the data set, the
+size of its training set and how it was split (most also the size of the test set). A data
+folder that is missing or lacks a file is reported before any work, in one line.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ N_COMPONENTS = 100  # top-100 PCA-whitened inputs: the project's MNIST setting (
 
 
 def parser(name: str, doc: str | None):
-    """The analysis parser plus ``--dataset`` and ``--data-dir``."""
+    """The analysis parser plus ``--dataset`` and ``--data-dir``, the data found before any work."""
     p = _analysis.parser(name, doc)
     p.add_argument("--dataset", choices=data.DATASETS, default="mnist",
-                   help="mnist (default: the embedded sample) or fashion (Fashion-MNIST)")
+                   help="mnist or fashion (Fashion-MNIST) (default: %(default)s)")
     p.add_argument("--data-dir", type=Path, default=None,
-                   help="folder with the four IDX files (default: embedded MNIST sample, or "
-                        f"{data.FASHION_DIR} for fashion)")
+                   help="folder with the four IDX files (default: the download cache "
+                        "$LINNET_DATA/<dataset> or ~/.cache/linnet/<dataset>, then "
+                        f"{data.FASHION_DIR} for fashion, then the embedded sample for mnist)")
+    p.add_check(lambda args: data.resolve(args.dataset, args.data_dir))
     return p
 
 
@@ -44,7 +48,8 @@ def load_task(args, *, n_train: int | None = None, kind: str = "pm1"):
     columns : dict
         ``dataset``, ``n_train``, ``n_test``, ``split``: to put in every row.
     """
-    images = data.load(args.dataset, args.data_dir)
+    with _analysis.user_errors(args):  # a damaged file in the folder: one line, exit 2
+        images = data.load(args.dataset, args.data_dir)
     task = data.whitened_task(images, N_COMPONENTS, kind=kind, n_train=n_train)
     stats = Statistics.from_data(task.X, task.Y)
     columns = {"dataset": dataset_label(images), "n_train": task.X.shape[0],

@@ -1,9 +1,10 @@
 # MNIST-family experiments: tables under results/$(DATA_OUT)/, figures under figures/out/$(DATA_OUT)/.
-#   make figures                                  embedded 5,000-digit MNIST sample (results/mnist/)
-#   make figures DATA=fashion                     Fashion-MNIST from /usr/share/datasets/fashion-mnist
-#   make figures DATA_DIR=~/.cache/linnet/mnist   the four official IDX files (results/mnist-idx/)
-# (fetch the official files with `python -m linnet download --dest DIR`). DATA_OUT is set in
-# the Makefile: <DATA>, or <DATA>-idx for a folder given by DATA_DIR.
+#   make figures                    MNIST: the downloaded official files if any, else the
+#                                   embedded 5,000-digit sample (results/mnist/)
+#   make figures DATA=fashion       Fashion-MNIST: download cache, else /usr/share/datasets/fashion-mnist
+#   make figures DATA_DIR=DIR       the four IDX files in DIR (results/<DATA>-idx-<digest>/)
+# (fetch the official files with `python -m linnet download [--dataset fashion]`). DATA_OUT,
+# DATA_ARGS, DATA_ENV and DATA_CHECK are set in the Makefile from the data registry.
 
 MNIST_TABLES := mnist_modes mnist_vectors mnist_accuracy mnist_seed_notebook
 MNIST_FIGURES := mnist_spectrum mnist_modes mnist_singular_vectors mnist_accuracy mnist_seed_notebook
@@ -11,8 +12,8 @@ MNIST_FIGURES := mnist_spectrum mnist_modes mnist_singular_vectors mnist_accurac
 TABLES += $(MNIST_TABLES:%=results/$(DATA_OUT)/%.csv)
 FIGURES += $(MNIST_FIGURES:%=figures/out/$(DATA_OUT)/%.png)
 
-results/$(DATA_OUT)/%.csv: analysis/%.py $(LIB) $(ANALYSIS_COMMON) | $(STAMP)
-	$(PY) $< --dataset $(DATA) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) --out $@
+results/$(DATA_OUT)/%.csv: analysis/%.py $(LIB) $(ANALYSIS_COMMON) | $(STAMP) $(DATA_CHECK)
+	$(DATA_ENV) $(PY) $< $(DATA_ARGS) --out $@
 
 figures/out/$(DATA_OUT)/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
 	$(PY) $< --tables results/$(DATA_OUT) --out $@

@@ -34,6 +34,8 @@ import io
 import itertools
 import json
 import logging
+import numbers
+import os
 import signal
 import sys
 import threading
@@ -48,16 +50,21 @@ import pandas as pd
 from . import metrics, network, tables, train
 from ._files import atomic_open
 from ._validation import nonnegative_int, positive_float, positive_int
+from .data import sources
 from .stats import Statistics
 
 __all__ = ["RunConfig", "CacheWarning", "DATASETS", "grid", "run", "train_group", "cache_key",
-           "DEFAULT_CACHE"]
+           "DEFAULT_CACHE", "worker_count", "JOBS_RULE"]
 
 log = logging.getLogger(__name__)
 
 #: Tasks a :class:`RunConfig` can name: the linear teacher (N = 100 → M = 10, whitened, the
-#: seed notebook's sizes), and the MNIST-family sets PCA-whitened to 100 components.
-DATASETS = ("teacher", "mnist", "fashion")
+#: seed notebook's sizes), and the MNIST-family sets of the data registry
+#: (:data:`linnet.data.sources.DATASETS`) PCA-whitened to 100 components.
+DATASETS = ("teacher", *sources.DATASETS)
+
+#: How a number of workers is read (joblib's rule), for messages and ``--help``.
+JOBS_RULE = "N > 0 workers, or N < 0 for every core but |N| - 1 (-1: every core); 0 is not allowed"
 INITS = ("gaussian", "fan_in")
 
 #: Default cache folder (relative to the working directory).
@@ -82,9 +89,16 @@ class RunConfig:
         Name written in the ``experiment`` column.
     dataset : {"teacher", "mnist", "fashion"}
         ``teacher``: a noiseless linear teacher with whitened inputs, N = 100, M = 10,
-        geometric spectrum 4·2^{-α} (analytic statistics, no samples). ``mnist``: the embedded
-        sample (4,000 training digits); ``fashion``: Fashion-MNIST (60,000); both PCA-whitened
-        to 100 components with ±1 targets (:func:`linnet.data.whitened_task`).
+        geometric spectrum 4·2^{-α} (analytic statistics, no samples). ``mnist`` and
+        ``fashion``: the data set :func:`linnet.data.load` finds (for ``mnist`` the downloaded
+        official files, else the embedded 4,000-digit sample; ``fashion``: Fashion-MNIST,
+        60,000), PCA-whitened to 100 components with ±1 targets
+        (:func:`linnet.data.whitened_task`).
+    data_dir : str
+        Folder with the four IDX files of ``dataset`` (stored absolute); ``""`` (default)
+        searches the data registry (:func:`linnet.data.sources.resolve`). Must be ``""`` for
+        the teacher. The cache key includes a fingerprint of the files actually found, so
+        entries computed on other data are never used.
     depth : int
         L, the number of weight matrices.
     width : int
@@ -111,6 +125,7 @@ class RunConfig:
 
     experiment: str = "sweep"
     dataset: str = "teacher"
+    data_dir: str = ""
     depth: int = 2
     width: int = 20
     init: str = "gaussian"
@@ -124,11 +139,19 @@ class RunConfig:
         def put(name, value):
             object.__setattr__(self, name, value)
 
-        for name in ("experiment", "dataset", "init"):
+        if isinstance(self.data_dir, os.PathLike):
+            put("data_dir", os.fspath(self.data_dir))
+        for name in ("experiment", "dataset", "init", "data_dir"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"{name} must be a string; got {getattr(self, name)!r}")
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset must be one of {DATASETS}; got {self.dataset!r}")
+        if self.data_dir:
+            if self.dataset == "teacher":
+                raise ValueError(f"data_dir is for an image data set ({', '.join(sources.DATASETS)}); "
+                                 f"the teacher has no files: drop data_dir={self.data_dir!r}")
+            # Absolute, so that the configuration (and its cache key) means one folder.
+            put("data_dir", str(Path(self.data_dir).expanduser().absolute()))
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}; got {self.init!r}")
         # Plain Python numbers, so that equal configurations hash and serialise identically
@@ -143,8 +166,15 @@ class RunConfig:
 
     def group(self) -> tuple:
         """Configurations with equal groups share every shape and run as one ensemble."""
-        return (self.experiment, self.dataset, self.depth, self.width, self.init, self.steps,
-                self.records)
+        return (self.experiment, self.dataset, self.data_dir, self.depth, self.width, self.init,
+                self.steps, self.records)
+
+    def data_fingerprint(self) -> str:
+        """What the data is, for the cache key: ``analytic`` for the teacher, else the
+        fingerprint of the files the registry resolves (``embedded`` for the sample)."""
+        if self.dataset == "teacher":
+            return "analytic"
+        return sources.resolve(self.dataset, self.data_dir or None).fingerprint()
 
     def init_key(self) -> tuple:
         """Key of the random stream of the initial weights (:func:`linnet.tables.rng_for`)."""
@@ -197,15 +227,17 @@ def _check_config_class(cls):
 
 # ---------------------------------------------------------------------------- the computation
 @functools.lru_cache(maxsize=4)
-def _task(dataset: str):
-    """Statistics (and test set) of a data set, built once per process (workers reuse it)."""
+def _task(dataset: str, data_dir: str = ""):
+    """Statistics, test set and data source of a data set, built once per process (workers
+    reuse it). The source is ``analytic``, ``embedded`` or the folder the files came from."""
     if dataset == "teacher":
         teacher = _teacher()
-        return Statistics(np.eye(teacher.shape[1]), teacher, float(np.sum(teacher**2))), None
+        return Statistics(np.eye(teacher.shape[1]), teacher, float(np.sum(teacher**2))), None, "analytic"
     from . import data
 
-    task = data.whitened_task(data.load(dataset), 100)
-    return Statistics.from_data(task.X, task.Y), (task.X_test, task.labels_test)
+    images = data.load(dataset, data_dir or None)
+    task = data.whitened_task(images, 100)
+    return Statistics.from_data(task.X, task.Y), (task.X_test, task.labels_test), images.source
 
 
 def _teacher() -> np.ndarray:
@@ -233,14 +265,15 @@ def train_group(configs: Sequence[RunConfig], *, progress: bool = False) -> list
     -------
     list of pandas.DataFrame
         Per configuration, one row per recorded step: the key columns, ``source``
-        (``simulation``), ``loss`` (NaN after divergence), ``diverged``, ``diverged_step``
-        and ``accuracy`` (test-set accuracy of the end-to-end map; NaN for the teacher).
+        (``simulation``), ``loss`` (NaN after divergence), ``diverged``, ``diverged_step``,
+        ``accuracy`` (test-set accuracy of the end-to-end map; NaN for the teacher) and
+        ``data_source`` (``analytic``, ``embedded`` or the folder of the IDX files).
     """
     configs = list(configs)
     c0 = configs[0]
     if any(c.group() != c0.group() for c in configs):
         raise ValueError("train_group takes configurations of one group (equal RunConfig.group())")
-    stats, test = _task(c0.dataset)
+    stats, test, data_source = _task(c0.dataset, c0.data_dir)
     widths_ = (stats.n_in,) + (c0.width,) * (c0.depth - 1) + (stats.n_out,)
     inits = [_initial_weights(c, widths_) for c in configs]
     ws = network.stack(inits)
@@ -259,12 +292,12 @@ def train_group(configs: Sequence[RunConfig], *, progress: bool = False) -> list
             acc = metrics.accuracy(tr.product[:, i], *test)
             acc = np.where(np.isnan(tr.loss[:, i]), np.nan, acc)
         row = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)
-               if f.name not in ("steps", "records")}
+               if f.name not in ("steps", "records", "data_dir")}
         frames.append(pd.DataFrame({
             **row, "step": rec, "time": tr.time[:, i], "source": "simulation",
             "loss": tr.loss[:, i], "diverged": bool(tr.diverged[i]),
             "diverged_step": int(tr.diverged_step[i]), "accuracy": acc,
-            "steps": c.steps,
+            "steps": c.steps, "data_source": data_source,
         }))
     return frames
 
@@ -276,11 +309,16 @@ def _describe(config) -> dict:
 
 
 def cache_key(config, func: Callable = train_group) -> str:
-    """Hex digest naming a configuration's cache entry: (configuration, function, linnet version)."""
+    """Hex digest naming a configuration's cache entry: (configuration, its data, function, linnet version).
+
+    The data enters as ``config.data_fingerprint()`` when the configuration defines it (as
+    :class:`RunConfig` does): entries computed from other files are never found.
+    """
     from . import __version__
 
+    data = config.data_fingerprint() if hasattr(config, "data_fingerprint") else None
     payload = {"format": _FORMAT, "config": _describe(config), "linnet": __version__,
-               "func": f"{func.__module__}.{func.__qualname__}"}
+               "func": f"{func.__module__}.{func.__qualname__}", "data": data}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:40]
 
 
@@ -318,9 +356,9 @@ def _read_entry(path: Path, config) -> str | None:
         csv, reason = _verify(text, config)
         if reason is None:
             return csv
-    msg = f"sweep cache entry {path} is damaged ({reason}); recomputing {config}"
-    log.warning(msg)
-    warnings.warn(msg, CacheWarning, stacklevel=3)
+    # A warning only (no log record as well): with logging unconfigured, both would print.
+    warnings.warn(f"sweep cache entry {path} is damaged ({reason}); recomputing {config}",
+                  CacheWarning, stacklevel=3)
     path.unlink(missing_ok=True)
     return None
 
@@ -373,7 +411,9 @@ def run(
     cache_dir : str or Path or None
         Cache folder (created); ``None`` disables the cache.
     n_jobs : int
-        Local worker processes (joblib's ``loky`` backend); 1 runs in this process.
+        Local worker processes (joblib's ``loky`` backend), by joblib's rule
+        (:func:`worker_count`): N > 0 workers, -1 every core, -2 all but one, ...; 1 runs in
+        this process.
     scheduler : str, optional
         Address of a ``dask.distributed`` scheduler (``tcp://host:8786``): run on that cluster
         with joblib's ``dask`` backend instead of local processes.
@@ -396,12 +436,14 @@ def run(
     configs = list(dict.fromkeys(configs))  # keeps order, drops duplicates
     if not configs:
         raise ValueError("configs is empty; build a grid with linnet.sweep.grid(...)")
-    n_jobs = positive_int(n_jobs, "n_jobs")
+    n_jobs = worker_count(n_jobs)
     batch_size = positive_int(batch_size, "batch_size")
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be an address string like 'tcp://127.0.0.1:8786'; got {scheduler!r}")
     cache = None if cache_dir is None else Path(cache_dir)
     if cache is not None:
+        if cache.exists() and not cache.is_dir():
+            raise NotADirectoryError(f"cache_dir {cache} is a file; give a folder, or None for no cache")
         cache.mkdir(parents=True, exist_ok=True)
     paths = {c: cache / f"{cache_key(c, func)}.csv" for c in configs} if cache is not None else {}
 
@@ -437,6 +479,22 @@ def run(
     df.attrs["sweep"] = {"configurations": len(configs), "computed": len(missing),
                          "cached": len(configs) - len(missing)}
     return df
+
+
+def worker_count(n_jobs, name: str = "n_jobs") -> int:
+    """The number of worker processes ``n_jobs`` asks for, by joblib's rule (:data:`JOBS_RULE`).
+
+    N > 0 means N workers; N < 0 means ``os.cpu_count() + 1 + N`` (-1: every core, -2: all but
+    one); 0, or a negative N beyond the number of cores, raises ValueError naming ``name``.
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"{name} must be an integer ({JOBS_RULE}); got {n_jobs!r}")
+    n_jobs = int(n_jobs)
+    cores = os.cpu_count() or 1
+    count = n_jobs if n_jobs > 0 else cores + 1 + n_jobs
+    if n_jobs == 0 or count < 1:
+        raise ValueError(f"{name} must be {JOBS_RULE}; got {n_jobs} (this machine has {cores} cores)")
+    return count
 
 
 def _execute(func, chunks, n_jobs, scheduler, show):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The suite must not depend on data a user downloaded: the loaders search the download cache
+# $LINNET_DATA (an empty folder here, also for the subprocesses tests start), not ~/.cache/linnet.
+os.environ["LINNET_DATA"] = tempfile.mkdtemp(prefix="linnet-test-data-")
+atexit.register(shutil.rmtree, os.environ["LINNET_DATA"], ignore_errors=True)
+os.environ.pop("LINNET_DATA_DIR_FLAG", None)  # messages in their plain wording (--data-dir)
 
 
 def strict_floating_point():

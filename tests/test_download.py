@@ -117,3 +117,60 @@ def test_cli_download(tmp_path, server, monkeypatch, capsys):
 def test_default_cache_honours_linnet_data(tmp_path, monkeypatch):
     monkeypatch.setenv("LINNET_DATA", str(tmp_path))
     assert mnist_module.default_cache("fashion") == tmp_path / "fashion"
+
+
+def _write_small_set(folder, n_train=150, seed=5):
+    """Four tiny MNIST-format IDX files (random pixels; more than 100 training images, so the
+    sweep's 100-component whitening has enough samples)."""
+    rng = np.random.default_rng(seed)
+    for part, n in (("train", n_train), ("t10k", 20)):
+        write_idx(folder / f"{part}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{part}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8))
+    return folder
+
+
+def test_downloaded_files_are_found_by_every_loader(tmp_path, monkeypatch):
+    """Files in the download cache ($LINNET_DATA/<dataset>) are what data.load, the registry and
+    the sweep use without any folder given; without them mnist falls back to the embedded sample."""
+    from linnet import sweep
+    from linnet.data import load, resolve
+
+    monkeypatch.setenv("LINNET_DATA", str(tmp_path))
+    assert resolve("mnist").embedded
+    embedded_key = sweep.cache_key(sweep.RunConfig(dataset="mnist"))
+    cache = _write_small_set(tmp_path / "mnist")
+    assert resolve("mnist").folder == cache
+    d = load("mnist")
+    assert (d.source, d.n_train, d.n_test) == (str(cache), 150, 20)
+    # The sweep reads the same files, and its cache never serves the embedded sample's entries.
+    assert sweep.cache_key(sweep.RunConfig(dataset="mnist")) != embedded_key
+    (frame,) = sweep.train_group([sweep.RunConfig(dataset="mnist", steps=2, records=2)])
+    assert (frame["data_source"] == str(cache)).all()
+    # Fashion is searched in the same cache before Debian's folder.
+    fashion = _write_small_set(tmp_path / "fashion")
+    assert resolve("fashion").folder == fashion and load("fashion").name == "fashion"
+
+
+def test_cache_key_follows_the_files(tmp_path):
+    """Replacing the files of a data folder changes the sweep's cache key (their fingerprint)."""
+    from linnet import sweep
+
+    folder = _write_small_set(tmp_path / "d")
+    c = sweep.RunConfig(dataset="mnist", data_dir=str(folder))
+    before = sweep.cache_key(c)
+    assert sweep.cache_key(c) == before
+    _write_small_set(folder, n_train=160)
+    assert sweep.cache_key(c) != before
+    with pytest.raises(ValueError, match="data_dir is for an image data set"):
+        sweep.RunConfig(dataset="teacher", data_dir=str(folder))
+
+
+def test_download_rejects_bad_arguments_before_fetching(tmp_path):
+    with pytest.raises(ValueError, match=r"base_url must be a URL with a scheme.*got 'notaurl'"):
+        download(tmp_path, base_url="notaurl")
+    with pytest.raises(ValueError, match=r"timeout must be a finite number > 0; got -1"):
+        download(tmp_path, timeout=-1, base_url="http://127.0.0.1:9/")
+    (tmp_path / "f").write_text("")
+    with pytest.raises(NotADirectoryError, match=r"dest .*f is a file"):
+        download(tmp_path / "f", base_url="http://127.0.0.1:9/")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]  # nothing was fetched or made

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -97,10 +98,76 @@ def test_gz_name_but_not_gzip(tmp_path):
 
 
 def test_damaged_gzip(tmp_path):
-    path = tmp_path / "x.gz"
-    path.write_bytes(gzip.compress(bytes(100))[:-6])
+    """A valid IDX file inside a gzip stream cut short (its trailer missing)."""
+    path = write_idx(tmp_path / "x.gz", np.arange(100, dtype=np.uint8))
+    path.write_bytes(path.read_bytes()[:-6])
     with pytest.raises(ValueError, match=r"x.gz: the gzip stream is damaged or truncated"):
         read_idx(path)
+
+
+def test_directory_is_named_as_such(tmp_path):
+    (tmp_path / "train-images-idx3-ubyte").mkdir()
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte is a directory"):
+        read_idx(tmp_path / "train-images-idx3-ubyte")
+
+
+def test_gzip_is_read_only_as_far_as_the_header_promises(tmp_path):
+    """A header saying 10 items on a 50 MB payload is refused after reading 10 items and one byte,
+    not after gunzipping 50 MB: the decompressed position stays near the header."""
+    body = bytes([0, 0, 0x08, 1]) + (10).to_bytes(4, "big") + bytes(50_000_000)
+    path = tmp_path / "labels.gz"
+    path.write_bytes(gzip.compress(body, compresslevel=1))
+    decompressed = []
+
+    class Counting(gzip.GzipFile):
+        def read(self, size=-1):
+            data = super().read(size)
+            decompressed.append(len(data))
+            return data
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(gzip, "open", lambda name, mode: Counting(name, mode))
+        with pytest.raises(ValueError, match=r"labels.gz is longer than its header says"):
+            read_idx(path)
+    # 8 header bytes + 10 items + the one byte that shows more follows.
+    assert sum(decompressed) == 8 + 10 + 1
+
+
+# Headers as a damaged or hostile file may have them: any magic number (mostly with the two
+# zero bytes and a known type code, so that the sizes are reached), up to 255 dimensions of any
+# uint32 size, and a short payload. Whatever they say, reading must end in a ValueError naming
+# the file (or an array of exactly the promised size), never another exception.
+_CODES_AND_OTHERS = st.one_of(st.sampled_from([0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E]),
+                              st.integers(0, 255))
+_SIZES = st.lists(st.one_of(st.integers(0, 4), st.integers(0, 2**32 - 1),
+                            st.sampled_from([2**16, 2**31, 2**32 - 1])), max_size=70)
+
+
+@settings(max_examples=300, deadline=None)
+@given(zero=st.sampled_from([b"\x00\x00", b"\x00\x00", b"\x00\x00", b"\x01\x00"]),
+       code=_CODES_AND_OTHERS, sizes=_SIZES, ndim_delta=st.integers(-2, 2),
+       payload=st.binary(max_size=64), compress=st.booleans())
+def test_any_header_gives_a_value_error_naming_the_file(tmp_path_factory, zero, code, sizes,
+                                                         ndim_delta, payload, compress):
+    ndim = min(max(len(sizes) + ndim_delta, 0), 255)  # the announced count may disagree with the sizes
+    raw = zero + bytes([code, ndim]) + b"".join(n.to_bytes(4, "big") for n in sizes) + payload
+    path = tmp_path_factory.mktemp("idx") / ("garbage.gz" if compress else "garbage")
+    path.write_bytes(gzip.compress(raw, mtime=0) if compress else raw)
+    tracemalloc.start()
+    try:
+        arr = read_idx(path)
+    except ValueError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert arr.size * arr.itemsize == len(raw) - 4 - 4 * ndim
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    # The file is at most ~350 bytes; the reader allocates what it reads plus fixed buffers (its
+    # own 1 MiB chunk at most, CPython's gzip reader about as much), whatever size the header
+    # claims: 8 MiB bounds that with room, and a header's claim (up to (2**32)**70 bytes, or a
+    # mere 2**32 items) would exceed it by orders of magnitude.
+    assert peak < 8 * 2**20
 
 
 def test_missing_file_and_bad_dtype(tmp_path):

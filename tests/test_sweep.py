@@ -238,5 +238,7 @@ def test_cli_sweep_writes_the_table(tmp_path, capsys):
     assert len(df.groupby(["lr", "seed"])) == 4
     assert main(argv[:-3] + ["--out", str(tmp_path / "again.csv"), "--no-progress"]) == 0
     assert (tmp_path / "again.csv").read_bytes() == out.read_bytes()
-    assert main(["sweep", "--lr", "-1", "--cache", "none", "--out", str(out)]) == 2
-    assert "lr must be" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", "--lr", "-1", "--cache", "none", "--out", str(out)])
+    assert exc.value.code == 2
+    assert "argument --lr: must be a finite number > 0" in capsys.readouterr().err

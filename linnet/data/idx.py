@@ -17,8 +17,10 @@ bytes  meaning
 The files are usually gzipped; :func:`read_idx` sniffs the gzip magic ``1f 8b`` rather than
 trusting the file name, and refuses a file named ``.gz`` that is not gzip (a download that
 went wrong is the usual cause). Every defect raises :class:`ValueError` naming the file and
-what is wrong: a short header, a wrong magic number, an unknown type code, a payload whose
-length differs from the product of the sizes (truncated or padded files).
+what is wrong: a directory, a short header, a wrong magic number, an unknown type code, a
+payload whose length differs from the product of the sizes (truncated or padded files). The
+header is checked with Python integers before the payload is read, and a gzip file is
+decompressed as a stream, only as far as the header promises.
 
 References
 ----------
@@ -29,6 +31,7 @@ http://yann.lecun.com/exdb/mnist/.
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -51,56 +54,46 @@ _CODES = {dt.newbyteorder("=").str[1:]: code for code, dt in IDX_TYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _raw_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            return gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise ValueError(
-                f"IDX file {path}: the gzip stream is damaged or truncated ({exc}); download "
-                "the file again"
-            ) from exc
+_CHUNK = 1 << 20  # bytes read at a time: memory follows the file, never the header's claim
+#: numpy's limit on the number of dimensions of an array (64 since numpy 2.0, 32 before).
+_MAX_DIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32
+
+
+def _open(path: Path):
+    """The file as a binary stream of its IDX bytes (gunzipped on the fly), and whether it is gzip."""
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    if head == _GZIP_MAGIC:
+        return gzip.open(path, "rb"), True
     if path.suffix == ".gz":
+        with open(path, "rb") as fh:
+            first = fh.read(4)
         raise ValueError(
             f"IDX file {path} is named .gz but is not gzip-compressed (first bytes "
-            f"{raw[:4].hex()!r}, gzip starts with '1f8b'); the download may have returned an "
+            f"{first.hex()!r}, gzip starts with '1f8b'); the download may have returned an "
             "error page: download it again, or rename it without .gz if it is a plain IDX file"
         )
-    return raw
+    return open(path, "rb"), False
 
 
-def read_idx(path) -> np.ndarray:
-    """Read an IDX file (gzipped or plain) into a numpy array of native byte order.
+def _read(stream, n: int) -> bytes:
+    """Up to ``n`` bytes, read in chunks so that a huge ``n`` allocates only what the file holds."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = stream.read(min(_CHUNK, n - len(buf)))
+        if not chunk:
+            break
+        buf += chunk
+    return bytes(buf)
 
-    Parameters
-    ----------
-    path : str or Path
-        The file, e.g. ``train-images-idx3-ubyte.gz``.
 
-    Returns
-    -------
-    ndarray, shape given by the header
-        For MNIST images (P, 28, 28) uint8; for labels (P,) uint8.
-
-    Raises
-    ------
-    ValueError
-        If the file is not gzip but named ``.gz``, has a damaged gzip stream, a header shorter
-        than it announces, a magic number whose first two bytes are not zero, an unknown type
-        code, no dimensions, or a payload whose length is not the product of the sizes.
-    FileNotFoundError
-        If the file does not exist.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"IDX file {path} does not exist")
-    raw = _raw_bytes(path)
-    if len(raw) < 4:
+def _header(path: Path, stream) -> tuple[np.dtype, tuple[int, ...], int]:
+    """Check the magic number and sizes with Python integers; return (dtype, shape, header bytes)."""
+    magic = _read(stream, 4)
+    if len(magic) < 4:
         raise ValueError(
-            f"IDX file {path} is truncated: {len(raw)} bytes, shorter than the 4-byte magic number"
+            f"IDX file {path} is truncated: {len(magic)} bytes, shorter than the 4-byte magic number"
         )
-    magic = raw[:4]
     if magic[0] != 0 or magic[1] != 0:
         raise ValueError(
             f"IDX file {path} has a wrong magic number 0x{magic.hex()}: an IDX file starts with "
@@ -116,24 +109,96 @@ def read_idx(path) -> np.ndarray:
         )
     if ndim == 0:
         raise ValueError(f"IDX file {path} declares 0 dimensions in its magic number 0x{magic.hex()}")
+    if ndim > _MAX_DIMS:
+        raise ValueError(f"IDX file {path} declares {ndim} dimensions; numpy arrays have at most "
+                         f"{_MAX_DIMS}, so this file cannot be read as an array")
+    sizes = _read(stream, 4 * ndim)
     header = 4 + 4 * ndim
-    if len(raw) < header:
+    if len(sizes) < 4 * ndim:
         raise ValueError(
             f"IDX file {path} is truncated: its magic number announces {ndim} dimensions "
-            f"({header} header bytes) but the file has only {len(raw)} bytes"
+            f"({header} header bytes) but the file has only {4 + len(sizes)} bytes"
         )
-    shape = tuple(int(n) for n in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    dtype = IDX_TYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    payload = len(raw) - header
-    if payload != expected:
-        what = "truncated" if payload < expected else "longer than its header says"
+    shape = tuple(int.from_bytes(sizes[4 * i:4 * i + 4], "big") for i in range(ndim))
+    return IDX_TYPES[code], shape, header
+
+
+def _size_error(path: Path, shape, dtype, expected: int, what: str, got: str) -> ValueError:
+    return ValueError(
+        f"IDX file {path} is {what}: the header gives dimensions {shape} of "
+        f"{dtype.newbyteorder('=').name}, i.e. {expected} payload bytes, but the file has "
+        f"{got}; download it again"
+    )
+
+
+def _payload(path: Path, stream, gzipped: bool, dtype, shape, header: int) -> bytes:
+    """Exactly the payload the header promises, or a ValueError saying how the file differs.
+
+    The size is a Python integer (no overflow, whatever the header says). A plain file is
+    measured before anything is read; a gzip stream is read only up to the promised size (plus
+    one byte, to see whether more follows), never decompressed whole first.
+    """
+    expected = math.prod(shape) * dtype.itemsize
+    if not gzipped:
+        payload = path.stat().st_size - header
+        if payload != expected:
+            what = "truncated" if payload < expected else "longer than its header says"
+            raise _size_error(path, shape, dtype, expected, what, str(payload))
+    body = _read(stream, expected)
+    if len(body) < expected:
+        raise _size_error(path, shape, dtype, expected, "truncated", str(len(body)))
+    if stream.read(1):
+        raise _size_error(path, shape, dtype, expected, "longer than its header says", "more")
+    return body
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an IDX file (gzipped or plain) into a numpy array of native byte order.
+
+    The header is checked first, with Python integers, and then only the payload it promises
+    is read (a gzip file is decompressed as a stream), so a damaged header costs neither an
+    overflow nor a large allocation.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, e.g. ``train-images-idx3-ubyte.gz``.
+
+    Returns
+    -------
+    ndarray, shape given by the header
+        For MNIST images (P, 28, 28) uint8; for labels (P,) uint8.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if it is a directory, is not gzip but named ``.gz``, has a damaged
+        gzip stream, a header shorter than it announces, a magic number whose first two bytes
+        are not zero, an unknown type code, no dimensions or more than numpy supports, or a
+        payload whose length is not the product of the sizes.
+    FileNotFoundError
+        If the file does not exist.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"IDX file {path} is a directory; pass one of the files inside it "
+                         "(or the folder itself as a data folder, to linnet.data.load_folder)")
+    if not path.exists():
+        raise FileNotFoundError(f"IDX file {path} does not exist")
+    stream, gzipped = _open(path)
+    try:
+        with stream:
+            dtype, shape, header = _header(path, stream)
+            body = _payload(path, stream, gzipped, dtype, shape, header)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ValueError(
-            f"IDX file {path} is {what}: the header gives dimensions {shape} of "
-            f"{dtype.newbyteorder('=').name}, i.e. {expected} payload bytes, but the file has "
-            f"{payload}; download it again"
-        )
-    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+            f"IDX file {path}: the gzip stream is damaged or truncated ({exc}); download "
+            "the file again"
+        ) from exc
+    try:
+        data = np.frombuffer(body, dtype=dtype).reshape(shape)
+    except ValueError as exc:  # an empty payload with dimensions numpy cannot represent
+        raise ValueError(f"IDX file {path}: dimensions {shape} cannot form a numpy array ({exc})") from exc
     # A writable copy in native byte order (for uint8 the byte order is moot).
     return data.astype(dtype.newbyteorder("="), copy=True)
 

