@@ -1,7 +1,7 @@
 r"""Input-output statistics of a regression task, their SVD modes and closed-form optima.
 
 Everything a full-batch linear network "sees" of a data set is in three numbers and two
-matrices, computed once from the samples (DESIGN.md, Conventions; THEORY.md §0):
+matrices, computed once from the samples (DESIGN.md, Conventions; docs/theory.md#conventions):
 
 .. math::
 
@@ -83,7 +83,7 @@ def _check_no_overflow(X, Y, sigma11, sigma31, trace33) -> None:
 
 @dataclass(frozen=True, eq=False)
 class Statistics:
-    r"""Second-order statistics of a regression data set (THEORY.md §0).
+    r"""Second-order statistics of a regression data set (docs/theory.md#conventions).
 
     Build with :meth:`from_data`; construct directly only for analytic statistics (for example
     ``Statistics(np.eye(N), teacher, trace33)`` for a noiseless teacher on whitened inputs).
@@ -273,7 +273,7 @@ class Statistics:
         -----
         Unconstrained: :math:`W_\star = \Sigma_{31}\Sigma_{11}^{-1}`, solved with
         ``scipy.linalg.solve`` (minimum-norm ``lstsq`` when :math:`\Sigma_{11}` is singular).
-        Rank k (reduced-rank regression, THEORY.md §8):
+        Rank k (reduced-rank regression, docs/theory.md#optima):
         :math:`W_k = [\Sigma_{31}\Sigma_{11}^{-1/2}]_k\,\Sigma_{11}^{-1/2}`, the truncated SVD
         of the whitened correlation mapped back; with whitened inputs this is Eckart-Young.
 
@@ -302,7 +302,7 @@ class Statistics:
         r"""Smallest loss reachable by an end-to-end map of rank at most ``rank``.
 
         :math:`\mathcal L_k = \mathcal L_\star + \tfrac12\sum_{\alpha > k} s_\alpha^2`, with
-        :math:`\mathcal L_\star` the least-squares residual (THEORY.md §8).
+        :math:`\mathcal L_\star` the least-squares residual (docs/theory.md#optima).
         """
         rank = self._check_rank(rank)
         s = self.modes.s

@@ -1,6 +1,6 @@
 r"""Training: full-batch gradient descent on statistics, minibatch SGD on data, gradient flow.
 
-Time convention (DESIGN.md, THEORY.md §0): gradient descent with step η is the Euler step of
+Time convention (DESIGN.md, docs/theory.md#conventions): gradient descent with step η is the Euler step of
 gradient flow :math:`\dot W_l = -\partial\mathcal L/\partial W_l` (τ = 1), so the theory time of
 step k is t = k·η. Every :class:`Trajectory` carries both.
 """

@@ -1,4 +1,4 @@
-"""Depth-L networks: gradients, deep mode equation, learning times, stability (THEORY.md §1.6, §7, §12 items 8-9)."""
+"""Depth-L networks: gradients, deep mode equation, learning times, stability (docs/theory.md#deep-networks, #discrete-gradient-descent, #stability)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_matrix_gd_from_aligned_init_is_the_deep_discrete_map(depth):
 
 @pytest.mark.parametrize("depth", [2, 3, 4, 5])
 def test_deep_mode_strength_equals_matrix_gradient_flow(depth):
-    """THEORY.md §12 item 8: the deep mode ODE against solve_ivp on the full matrices."""
+    """docs/theory.md#deep-networks: the deep mode ODE against solve_ivp on the full matrices."""
     rng = np.random.default_rng(10 + depth)
     s = np.array([2.0, 1.0, 0.5])
     st = _teacher_stats(s, rng)
@@ -128,7 +128,7 @@ def test_learning_step_matches_the_iterated_map_and_plateau_estimate():
         assert k == th.half_learning_step(s, u0, eta)[0]  # the two-layer module's iteration
         est = th.plateau_steps_estimate(s, u0, eta)
         gf = th.learning_time(s, u0, s / 2) / eta
-        # The log(1+ηs) estimate captures the discrete plateau better than t½/η (THEORY.md §7).
+        # The log(1+ηs) estimate captures the discrete plateau better than t½/η (docs/theory.md#discrete-gradient-descent).
         assert abs(est - k) < abs(gf - k)
         assert gf < k + 1  # GF underestimates the number of steps ((1+ηs)² < e^{2ηs})
     # Deep: the first crossing in the map's own iteration.
@@ -171,7 +171,7 @@ def _final_state(depth, factor, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("depth", [2, 3, 4])
 def test_stability_threshold_on_both_sides(seed, depth):
-    """THEORY.md §12 item 9: η below 2/(L s1^{2-2/L}) converges, above it does not."""
+    """docs/theory.md#stability: η below 2/(L s1^{2-2/L}) converges, above it does not."""
     gd, dist = _final_state(depth, 0.8, seed)
     # Below the bound the balanced minimum attracts; after 3000 steps at ηs ≈ 0.1-0.5 every mode
     # has contracted by far more than 1e-8 (slowest linear rate ≈ η·L·s_min^{2-2/L}).
@@ -194,7 +194,7 @@ def test_stability_bound_is_the_top_hessian_eigenvalue():
 
 
 def test_gradient_flow_on_non_white_inputs_matches_the_shared_eigenbasis_solution():
-    """Non-whitened inputs (THEORY.md §1.4, Saxe App. E [DER]): Σ11 = VΛVᵀ sharing V with Σ31 = USVᵀ.
+    """Non-whitened inputs (docs/theory.md#two-layer-dynamics, Saxe App. E [DER]): Σ11 = VΛVᵀ sharing V with Σ31 = USVᵀ.
 
     From aligned balanced weights each mode obeys u̇ = 2u(s − λu), so
     u(t) = (s/λ) e^{2st} / (e^{2st} − 1 + s/(λ u0)); solve_ivp on the full matrices must agree.

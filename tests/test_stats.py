@@ -2,7 +2,7 @@
 
 Oracles: ``scipy.linalg.lstsq`` on the samples (unconstrained optimum, minimum-norm answer for a
 singular Σ11), the Baldi-Hornik form U_p U_pᵀ Σ31 Σ11⁻¹ of the reduced-rank optimum computed
-by an eigendecomposition rather than linnet's SVD route (THEORY.md §8), and the loss measured
+by an eigendecomposition rather than linnet's SVD route (docs/theory.md#optima), and the loss measured
 directly on the samples.
 """
 
@@ -62,7 +62,7 @@ def test_loss_of_any_map_equals_loss_on_data(seed):
 
 
 def _baldi_hornik(stats, k):
-    """U_p U_pᵀ Σ31 Σ11⁻¹ with U_p the top-k eigenvectors of Σ31 Σ11⁻¹ Σ13 (THEORY.md §8)."""
+    """U_p U_pᵀ Σ31 Σ11⁻¹ with U_p the top-k eigenvectors of Σ31 Σ11⁻¹ Σ13 (docs/theory.md#optima)."""
     ols = scipy.linalg.solve(stats.sigma11, stats.sigma31.T, assume_a="pos").T
     lam, vec = scipy.linalg.eigh(ols @ stats.sigma31.T)
     Up = vec[:, np.argsort(lam)[::-1][:k]]

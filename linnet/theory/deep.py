@@ -1,13 +1,13 @@
 r"""Mode dynamics of deep linear networks from decoupled, balanced initial weights.
 
 With whitened inputs and every layer carrying mode α along the same hidden directions with the
-same strength a (THEORY.md §1.6; Saxe et al. 2014 eqs. 13-17; Arora et al. 2019), the
+same strength a (docs/theory.md#deep-networks; Saxe et al. 2014 eqs. 13-17; Arora et al. 2019), the
 end-to-end strength :math:`u = a^L` of a network of L weight matrices obeys
 
 .. math:: \tau\dot u = L\,u^{2-2/L}\,(s - u), \qquad\text{equivalently}\qquad \tau\dot a = a^{L-1}(s - a^L),
 
 and gradient descent with step η follows the exact discrete map
-:math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` on the same manifold (THEORY.md §7). Time is in
+:math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` on the same manifold (docs/theory.md#discrete-gradient-descent). Time is in
 units of τ = 1, t = step · η (DESIGN.md). L = 2 is the two-layer case of
 :mod:`linnet.theory.saxe`.
 """
@@ -218,7 +218,7 @@ def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
     r"""Strength after k gradient-descent steps on the balanced decoupled manifold.
 
     Iterates the exact map :math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` and returns
-    :math:`u = a^L` (THEORY.md §7). Exact for matrix GD from :func:`linnet.network.init_aligned`
+    :math:`u = a^L` (docs/theory.md#discrete-gradient-descent). Exact for matrix GD from :func:`linnet.network.init_aligned`
     weights on whitened inputs.
 
     Parameters
@@ -259,7 +259,7 @@ def _time_closed(u, s, L):
     """Antiderivative of 1/(L u^{2-2/L}(s-u)) for L = 2 and L = 4 (0 < u < s)."""
     if L == 2:
         return np.log(u / (s - u)) / (2.0 * s)
-    # L = 4 (Lampinen & Ganguli's code; THEORY.md §1.6): d/du of this is 1/(4 u^{3/2}(s-u)).
+    # L = 4 (Lampinen & Ganguli's code; docs/theory.md#deep-networks): d/du of this is 1/(4 u^{3/2}(s-u)).
     return np.arctanh(np.sqrt(u / s)) / (2.0 * s**1.5) - 1.0 / (2.0 * s * np.sqrt(u))
 
 
@@ -282,7 +282,7 @@ def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
     -----
     Closed forms: L = 2, :math:`t = \frac{1}{2s}\ln\frac{u_f(s-u_0)}{u_0(s-u_f)}` (Saxe et al.
     eq. 11); L = 4, :math:`t = \big[\operatorname{artanh}\sqrt{u/s}/(2s^{3/2}) - 1/(2s\sqrt u)\big]_{u_0}^{u_f}`
-    (THEORY.md §1.6). Other depths: ``scipy.integrate.quad`` of
+    (docs/theory.md#deep-networks). Other depths: ``scipy.integrate.quad`` of
     :math:`\int_{v_0}^{v_f} dv / (v^{L-1}(s - v^L))` with :math:`v = u^{1/L}` (the per-layer
     strength), whose integrand is smooth on the interval.
 
@@ -319,7 +319,7 @@ def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000
     Iterates the exact discrete map :math:`a \leftarrow a + \eta a^{L-1}(s - a^L)` from
     :math:`a_0 = u_0^{1/L}`, vectorised over all entries. Compare with
     :func:`deep_learning_time` / η, the gradient-flow estimate, which is accurate only for
-    :math:`\eta s^{2-2/L} \ll 1` (THEORY.md §7).
+    :math:`\eta s^{2-2/L} \ll 1` (docs/theory.md#discrete-gradient-descent).
 
     Parameters
     ----------
@@ -361,7 +361,7 @@ def plateau_steps_estimate(s, u0, lr) -> np.ndarray:
     r"""Two-layer discrete plateau: steps to half strength, :math:`k_{1/2} \approx \ln(s/u_0 - 1)/(2\ln(1+\eta s))`.
 
     Early growth per step is :math:`(1+\eta s)^2`, less than :math:`e^{2\eta s}`, so GD leaves
-    the plateau after more steps than :math:`t_{1/2}/\eta` (THEORY.md §7: s = 2, η = 0.3 takes
+    the plateau after more steps than :math:`t_{1/2}/\eta` (docs/theory.md#discrete-gradient-descent: s = 2, η = 0.3 takes
     11 steps where gradient flow predicts 8.3). For deeper networks
     early growth is not geometric; use :func:`deep_learning_step`.
     """

@@ -1,13 +1,13 @@
 r"""Closed-form theory of learning in linear networks. No randomness in this module.
 
 Two-layer networks from small, decoupled initial weights on whitened inputs (Saxe, McClelland
-& Ganguli 2014; THEORY.md §1.4): every mode α of :math:`\Sigma_{31} = \sum_\alpha s_\alpha
+& Ganguli 2014; docs/theory.md#two-layer-dynamics): every mode α of :math:`\Sigma_{31} = \sum_\alpha s_\alpha
 u_\alpha v_\alpha^\top` is learned independently along a logistic curve,
 
 .. math:: \tau\dot u = 2u(s - u), \qquad u(t) = \frac{s}{1 + (s/u_0 - 1)\,e^{-2st/\tau}},
 
 with τ = 1 and t = step · η (DESIGN.md). Gradient descent follows the exact discrete map
-:math:`u \leftarrow u\,(1 + \eta(s - u))^2` on the same manifold (THEORY.md §7).
+:math:`u \leftarrow u\,(1 + \eta(s - u))^2` on the same manifold (docs/theory.md#discrete-gradient-descent).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def mode_strength(t, s, u0) -> np.ndarray:
 def mode_strength_discrete(steps, s, u0, lr: float) -> np.ndarray:
     r"""Strength after k gradient-descent steps from decoupled init: iterate :math:`u \leftarrow u(1+\eta(s-u))^2`.
 
-    Exact for matrix GD on two layers from aligned, balanced weights (THEORY.md §7).
+    Exact for matrix GD on two layers from aligned, balanced weights (docs/theory.md#discrete-gradient-descent).
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def half_learning_step(s, u0, lr: float) -> np.ndarray:
 
     Early growth per step is :math:`(1+\eta s)^2`, less than :math:`e^{2\eta s}`, so the discrete
     plateau is longer than :math:`t_{1/2}/\eta` by a factor :math:`\approx \eta s/\ln(1+\eta s) > 1`
-    (THEORY.md §7). Returns the first step k with :math:`u_k \ge s/2`, as float.
+    (docs/theory.md#discrete-gradient-descent). Returns the first step k with :math:`u_k \ge s/2`, as float.
     """
     lr = positive_float(lr, "lr")
     s = np.atleast_1d(positive_array(s, "s"))
@@ -138,7 +138,7 @@ def loss_curve(t, s, u0, residual: float, n_hidden: int | None = None) -> np.nda
 
     where :math:`\mathcal L_\star = \tfrac12(\operatorname{Tr}\Sigma_{33} - \sum s_\alpha^2)` is
     the least-squares residual (``stats.min_loss()``) and modes beyond the hidden width keep
-    :math:`u_\alpha = 0` (THEORY.md §1.4).
+    :math:`u_\alpha = 0` (docs/theory.md#two-layer-dynamics).
 
     Parameters
     ----------
