@@ -16,7 +16,7 @@ from pathlib import Path
 import _analysis
 from linnet import Statistics, data
 
-N_COMPONENTS = 100  # top-100 PCA-whitened inputs: the project's MNIST setting (THEORY.md §9)
+N_COMPONENTS = 100  # top-100 PCA-whitened inputs: the project's MNIST setting (docs/theory.md#data-sets)
 
 
 def parser(name: str, doc: str | None):

@@ -1,7 +1,7 @@
 r"""Learning time against depth on whitened MNIST for scaled-Gaussian, orthogonal and decoupled initial weights.
 
 Writes ``results/<dataset>/depth_isometry.csv`` (``make``; ``--out`` chooses): the Saxe et al.
-(2014) Fig. 6 experiment (THEORY.md §1.6) on the project's MNIST setting (top-100 PCA-whitened inputs, ±1 targets, Σ11 = I exactly).
+(2014) Fig. 6 experiment (docs/theory.md#deep-networks) on the project's MNIST setting (top-100 PCA-whitened inputs, ±1 targets, Σ11 = I exactly).
 
 Networks of L = 2 … 32 weight matrices, hidden layers of width 100 (100 → 100 → … → 10),
 trained by full-batch gradient descent from
@@ -27,7 +27,7 @@ rates per depth). A member stops when it reaches the threshold, diverges, reache
 ``stopped_step`` says when it was stopped.
 
 Theory rows (``source = theory``, init ``aligned``) iterate the exact discrete map of the
-deep mode equation, a ← a + η a^{L−1}(s − a^L) per mode (THEORY.md §7), at the same rates
+deep mode equation, a ← a + η a^{L−1}(s − a^L) per mode (docs/theory.md#discrete-gradient-descent), at the same rates
 and with the same threshold: for the aligned init they are exact, and they show what depth
 costs a decoupled network whose modes start at O(1)·s.
 """

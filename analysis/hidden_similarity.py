@@ -13,7 +13,7 @@ The hidden representation of class c is h_c = W1 μ_c, with μ_c the mean whiten
 class; the table holds the representational similarity matrix h_cᵀ h_d (``similarity``, one
 row per pair c ≤ d) at 41 times.
 
-Theory (``source = theory``; THEORY.md §2, Saxe et al. 2019): with W1(t) = R √A(t) Vᵀ the
+Theory (``source = theory``; docs/theory.md#hidden-representations, Saxe et al. 2019): with W1(t) = R √A(t) Vᵀ the
 hidden similarity is
 
     h_cᵀ h_d = Σ_α u_α(t) (v_αᵀ μ_c)(v_αᵀ μ_d),

@@ -3,7 +3,7 @@ r"""Final state of gradient descent (converged, oscillating, diverged) against �
 Writes ``results/lr_stability.csv``. A linear teacher on exactly whitened inputs with singular
 values s = (2, 1.5, 1, 0.8, 0.6, 0.5) (so s1 = 2, Σ31 square 6 × 6), networks of L = 2, 3, 4
 square layers from random zero-balanced weights with end-to-end gain ≈ 1
-(:func:`linnet.network.init_zero_balanced`; balanced minima are the flattest, THEORY.md §7),
+(:func:`linnet.network.init_zero_balanced`; balanced minima are the flattest, docs/theory.md#stability),
 trained for 20,000 full-batch steps at 28 learning rates η·s1 from 0.05 to 3, all rates and
 seeds of a depth stepping together as one ensemble.
 

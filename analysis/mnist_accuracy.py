@@ -1,7 +1,7 @@
 r"""Loss and train/test accuracy of two-layer linear networks on whitened MNIST, beside the closed-form optima.
 
 Writes ``results/<dataset>/mnist_accuracy.csv``. Task: the chosen data set's training set,
-PCA-whitened to k = 100 components on the training set, targets 2e_c − 1 (THEORY.md §9);
+PCA-whitened to k = 100 components on the training set, targets 2e_c − 1 (docs/theory.md#data-sets);
 accuracy is the fraction of samples whose largest output is the true class
 (:func:`linnet.metrics.accuracy`), on the training set and on the held-out test set (whitened
 with the training set's transform). ``loss`` is the training loss (½ per sample, linnet's
@@ -12,7 +12,7 @@ Rows (``experiment`` / ``source``):
 - ``optima`` / ``optimum``: the least-squares map W* = Σ31 (``rank`` empty): the best any
   linear map without bias reaches on the training loss, and its accuracies.
 - ``optima`` / ``optimum_rank``: the rank-k optima (truncated SVD of Σ31, Eckart–Young;
-  THEORY.md §8), k = 1..10 (``rank``): what a network with a hidden layer of k units can reach.
+  docs/theory.md#optima), k = 1..10 (``rank``): what a network with a hidden layer of k units can reach.
 - ``training`` / ``simulation``: a 100 → 50 → 10 network from small Gaussian weights
   (σ = 1e-3), full-batch gradient descent with η = 0.02 for 2,500 steps (t = 50), on a log grid,
   several seeds: accuracy climbs in steps as the modes are learned one after another, and

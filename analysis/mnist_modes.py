@@ -1,6 +1,6 @@
 r"""Singular values of Σ31 on whitened MNIST and the mode strengths a two-layer network learns: simulation and Saxe theory.
 
-Writes ``results/<dataset>/mnist_modes.csv``. Setting (THEORY.md §9): the training set of the
+Writes ``results/<dataset>/mnist_modes.csv``. Setting (docs/theory.md#data-sets): the training set of the
 chosen data set (default: the embedded 4,000-digit MNIST sample), centred and PCA-whitened
 to k = 100 components on the training set (Σ11 = I exactly), targets y = 2e_c − 1. Then
 
@@ -15,8 +15,8 @@ to k = 100 components on the training set (Σ11 = I exactly), targets y = 2e_c �
 
 Sources (``source``): ``simulation``; ``theory`` (Saxe et al. eq. 12 at t = step·η from the
 effective initial strength :func:`linnet.theory.effective_initial_strength` of each seed's
-weights, column ``u0``); ``theory_discrete`` (the exact GD map u ← u(1 + η(s − u))², THEORY.md
-§7). ``t_half_theory`` is t½ = ln(s/u0 − 1)/(2s). Theory rows exist only for the nine modes
+weights, column ``u0``); ``theory_discrete`` (the exact GD map u ← u(1 + η(s − u))², docs/theory.md
+#discrete-gradient-descent). ``t_half_theory`` is t½ = ln(s/u0 − 1)/(2s). Theory rows exist only for the nine modes
 with s > 0; the zero mode is never learned (its simulated strength stays at round-off of
 the initial weights' overlap).
 

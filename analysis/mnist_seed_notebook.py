@@ -26,7 +26,7 @@ Fashion-MNIST too. The digits only matter once the targets are their labels (par
 
 Part 2, the setting done right (``target = "labels"``): the same 1,000 whitened digits with
 their real labels as targets 2e_c − 1, so that the best linear map is W* = C31 = Σ31 (Σ11 = I;
-THEORY.md §9), ``dist_optimum`` = ‖Σ31 − W32 W21‖ and the loss tends to
+docs/theory.md#data-sets), ``dist_optimum`` = ‖Σ31 − W32 W21‖ and the loss tends to
 L* = ½(Tr Σ33 − Σ s_α²) (``min_loss``). Experiments:
 
 - ``labels_small_init``: weights N(0, 10⁻⁶) (σ = 1e-3), 10,001 steps at η = 0.01 (the

@@ -4,7 +4,7 @@ Writes ``results/teacher_loss.csv``: the training loss on a log-spaced grid of g
 steps for the runs of ``analysis/teacher_modes.py`` (same teacher, widths, initialisations,
 seeds and η; see its docstring), beside the theory on the same grid.
 
-Theory (THEORY.md §1.4, whitened inputs, ½-per-sample loss):
+Theory (docs/theory.md#two-layer-dynamics, whitened inputs, ½-per-sample loss):
 
 .. math:: \mathcal L(t) = \mathcal L_\star + \tfrac12\sum_\alpha \big(s_\alpha - u_\alpha(t)\big)^2,
 

@@ -4,7 +4,7 @@ Writes ``results/teacher_modes.csv``: for every seed, every initialisation and e
 task, the mode strength :math:`u_\alpha = u_\alpha^\top W_2 W_1 v_\alpha` on a log-spaced grid of
 gradient-descent steps, beside the theory on the same grid.
 
-Setting (Saxe, McClelland & Ganguli 2014, Fig. 3; THEORY.md §1.4, §9): a linear teacher with
+Setting (Saxe, McClelland & Ganguli 2014, Fig. 3; docs/theory.md#two-layer-dynamics, #data-sets): a linear teacher with
 N = 20 inputs, M = 5 outputs and a geometric spectrum s = 4, 2, 1, 0.5, 0.25, P = 200 exactly
 whitened Gaussian inputs (so Σ31 is the teacher and its singular values are the task's modes),
 learned by a two-layer network with 32 hidden units (wider than the 5 modes, so competition
@@ -21,7 +21,7 @@ Initialisations (``init`` column):
 
 Sources (``source`` column): ``simulation`` (gradient descent), ``theory`` (Saxe eq. 12,
 gradient flow at t = step·η) and ``theory_discrete`` (the exact gradient-descent map
-u ← u(1 + η(s − u))², THEORY.md §7, which is exact from aligned init and the discrete-time
+u ← u(1 + η(s − u))², docs/theory.md#discrete-gradient-descent, which is exact from aligned init and the discrete-time
 counterpart of eq. 12 from random init). ``t_half_theory`` is the predicted half-learning time
 t½ = ln(s/u0 − 1)/(2s) and ``t_half_discrete`` the time at which the discrete map crosses s/2
 (interpolated between steps).

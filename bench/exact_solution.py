@@ -2,7 +2,7 @@
 
 linnet's :func:`linnet.theory.zero_balanced_solution` builds the time-independent pieces once
 and evaluates all times together (a batch of 10×10 solves through numpy broadcasting). The
-baseline is the direct transcription of the formula (Braun et al. 2022; THEORY.md §3.2) as a
+baseline is the direct transcription of the formula (Braun et al. 2022; docs/theory.md#exact-solutions) as a
 Python loop over times, forming Z(t), A(t) and the full QQᵀ(t) = Z A⁻¹ Zᵀ with explicit
 inverses at every time, as the reference code does. Both give the same network function
 (checked). Target: linnet under 1 s. Prints ``ratio`` = baseline / linnet.

@@ -6,7 +6,7 @@ eigenvalues, then the top-100 eigenvectors), transform, and :meth:`Statistics.fr
 
 Baseline (``baseline_s``, the same process, the same data): the textbook route, scikit-learn's
 ``PCA(n_components=100, whiten=True, svd_solver="full")`` (an SVD of the 60,000 × 784 data
-matrix) then the same statistics. Its Σ11 is (P−1)/P · I (ddof = 1, THEORY.md §0), which is
+matrix) then the same statistics. Its Σ11 is (P−1)/P · I (ddof = 1, docs/theory.md#other-conventions), which is
 why linnet does not use it; here it is only the yardstick. ``ratio`` = baseline / linnet.
 
 Also printed: the time per full-batch gradient-descent step (100 → 50 → 10 network) on the

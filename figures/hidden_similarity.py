@@ -4,7 +4,7 @@ Reads ``hidden_similarity.csv`` (``analysis/hidden_similarity.py``). Left, top r
 simulated similarity h_cᵀh_d of the class-mean hidden representations (small random "gaussian"
 init, first seed; both named in the row labels and title) at four times (where the theory's
 matrix has grown to about 5, 30, 70 and 100 % of its final size); bottom row: the theory
-Σ_α u_α(t)(v_αᵀμ_c)(v_αᵀμ_d) with Saxe's mode strengths (THEORY.md §2). Each column shares one
+Σ_α u_α(t)(v_αᵀμ_c)(v_αᵀμ_d) with Saxe's mode strengths (docs/theory.md#hidden-representations). Each column shares one
 symmetric colour scale, drawn as the colour bar beneath it. The structure appears mode by mode,
 strongest singular value first (progressive differentiation). Right, spanning both rows: the
 relative deviation max|sim − theory| / max|theory| over time, for aligned (exact up to

@@ -2,7 +2,7 @@
 
 Reads ``lr_stability.csv`` (``analysis/lr_stability.py``). Each marker is one run (seeds offset
 vertically); the black bar at each depth is the predicted boundary η·s1 = 2 s1^{2/L−1}/L, the
-inverse half-sharpness of the balanced global minimum (THEORY.md §7). Below it runs converge;
+inverse half-sharpness of the balanced global minimum (docs/theory.md#stability). Below it runs converge;
 above it they oscillate at the edge of stability and, further up, diverge. ``slow`` marks runs
 that were still converging when the step budget ran out.
 """

@@ -2,7 +2,7 @@
 
 Reads ``mnist_modes`` (columns mode, s, zero_by_construction, trace33). On centred inputs with
 targets 2e_c − 1 the class means sum to zero (weighted by class frequency), so rank(Σ31) ≤ 9
-(THEORY.md §9): nine singular values and one at round-off, shown on a log axis.
+(docs/theory.md#data-sets): nine singular values and one at round-off, shown on a log axis.
 """
 
 from __future__ import annotations

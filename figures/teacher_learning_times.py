@@ -7,7 +7,7 @@ interpolation is accurate there). Prediction: t½ = ln(s/u0 − 1)/(2s) (Saxe et
 with u0 = 1e-3 (aligned) or each seed's effective initial strength (random init).
 
 Right panel: the relative deviation against s. Gradient descent lags gradient flow by a factor
-≈ ηs/ln(1 + ηs) (THEORY.md §7); the crosses show the exact discrete map's prediction
+≈ ηs/ln(1 + ηs) (docs/theory.md#discrete-gradient-descent); the crosses show the exact discrete map's prediction
 (``t_half_discrete``), which accounts for it.
 """
 

@@ -1,7 +1,7 @@
 """The loss staircase: training loss against time, simulation (solid) and theory (dashed), log-log.
 
 Reads ``teacher_loss.csv`` (``analysis/teacher_loss.py``). Theory: L(t) = L* + ½ Σ_α (s_α − u_α(t))²
-with Saxe's sigmoid u_α(t) (THEORY.md §1.4). Every mode learned removes ½s_α² from the loss, so the
+with Saxe's sigmoid u_α(t) (docs/theory.md#two-layer-dynamics). Every mode learned removes ½s_α² from the loss, so the
 curve falls in steps; every seed is drawn. The noiseless teacher's residual L* is round-off, so the
 last drop goes on towards zero: the axis stops at 1e-3, below the last step (½·0.25² ≈ 0.03).
 """

@@ -63,7 +63,7 @@ def weight_norms(weights) -> np.ndarray:
 def balancedness(weights) -> np.ndarray:
     r"""Imbalance :math:`\lVert W_l W_l^\top - W_{l+1}^\top W_{l+1}\rVert_F` of each adjacent pair, shape (L−1, ...).
 
-    Conserved by gradient flow (THEORY.md §1.7); zero for balanced initialisations.
+    Conserved by gradient flow (docs/theory.md#conservation-laws); zero for balanced initialisations.
     """
     # The norm of W_{l+1}ᵀW_{l+1} − W_lW_lᵀ: the same number (IEEE subtraction is sign-symmetric).
     return np.stack([np.linalg.norm(D, axis=(-2, -1)) for D in _gram_gaps(weights)])
@@ -117,7 +117,7 @@ def orthogonality_error(weights, gain: float = 1.0) -> np.ndarray:
 def balance_lambda(weights) -> np.ndarray:
     r"""λ of each adjacent pair, :math:`\operatorname{Tr}(W_{l+1}^\top W_{l+1} - W_lW_l^\top)/n_{l+1}`, shape (L−1, ...).
 
-    The λ of the nearest λ-balanced state (THEORY.md §4.1); 0 for zero-balanced weights.
+    The λ of the nearest λ-balanced state (docs/theory.md#exact-solutions); 0 for zero-balanced weights.
     """
     return _trace_lambdas(_gram_gaps(weights))
 

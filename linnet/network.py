@@ -6,7 +6,7 @@ also accepts a leading ensemble axis, ``Wl`` of shape (K, n_{l+1}, n_l): K netwo
 step together through numpy broadcasting (DESIGN.md, Conventions: Shapes).
 
 The loss is :math:`\mathcal L = \frac{1}{2P}\sum_\mu \lVert y^\mu - W x^\mu\rVert^2` with
-:math:`W = W_L\cdots W_1` (THEORY.md §0).
+:math:`W = W_L\cdots W_1` (docs/theory.md#conventions).
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def gradients(weights, stats: Statistics) -> list[np.ndarray]:
 
     Notes
     -----
-    With :math:`E = \Sigma_{31} - W\Sigma_{11}` (THEORY.md §1.6, eq. 13),
+    With :math:`E = \Sigma_{31} - W\Sigma_{11}` (docs/theory.md#conventions; Saxe et al. 2014 eq. 13),
 
     .. math:: \partial\mathcal L/\partial W_l = -(W_L\cdots W_{l+1})^\top E\,(W_{l-1}\cdots W_1)^\top.
     """
@@ -263,7 +263,7 @@ def init_gaussian(
     Notes
     -----
     Small σ starts every mode at strength :math:`\approx \sigma^2\sqrt{N_2}` with a random sign
-    (THEORY.md §1.7): the regime where Saxe et al.'s sigmoids hold up to competition delays.
+    (docs/theory.md#conservation-laws): the regime where Saxe et al.'s sigmoids hold up to competition delays.
     """
     ws = _check_widths(widths_)
     scale = positive_float(scale, "scale")
@@ -287,7 +287,7 @@ def init_aligned(
 
     Mode α of the task is carried by hidden unit direction α of every layer, with per-layer
     strength :math:`a_\alpha = u_{0,\alpha}^{1/L}`, so that :math:`W_L\cdots W_1 =
-    \sum_\alpha u_{0,\alpha}\,u_\alpha v_\alpha^\top` (THEORY.md §1.4, §1.6):
+    \sum_\alpha u_{0,\alpha}\,u_\alpha v_\alpha^\top` (docs/theory.md#two-layer-dynamics, #deep-networks):
 
     .. math:: W_1 = R_2 D V^\top,\quad W_l = R_{l+1} D R_l^\top,\quad W_L = U D R_L^\top.
 
@@ -441,7 +441,7 @@ def init_zero_balanced(
     r"""Random zero-balanced weights: :math:`W_lW_l^\top = W_{l+1}^\top W_{l+1}` for every l.
 
     Draws i.i.d. Gaussian layers of std ``scale`` (as :func:`init_gaussian`), takes the SVD of
-    their product :math:`USV^\top`, and re-factors it evenly (THEORY.md §3.3; Arora et al. 2019):
+    their product :math:`USV^\top`, and re-factors it evenly (docs/theory.md#exact-solutions; Arora et al. 2019):
 
     .. math:: W_1 = R_2 S^{1/L} V^\top,\quad W_l = R_{l+1} S^{1/L} R_l^\top,\quad W_L = U S^{1/L} R_L^\top,
 
@@ -475,7 +475,7 @@ def init_zero_balanced(
 
 def _one_lambda_balanced(N, H, M, scale, lam, rng):
     # W1 = R S1 Vᵀ, W2 = U S2 Rᵀ with diagonal (H, N) and (M, H) blocks s1_i, s2_i such that
-    # s2_i² − s1_i² = λ for every hidden unit i (THEORY.md §4.1). Units beyond min(H, N) have
+    # s2_i² − s1_i² = λ for every hidden unit i (docs/theory.md#exact-solutions). Units beyond min(H, N) have
     # s1 = 0 (so s2 = √λ) and units beyond min(H, M) have s2 = 0 (so s1 = √−λ).
     g = np.linalg.svd(rng.standard_normal((H, max(N, M))) * scale, compute_uv=False)  # H values
     g = np.concatenate([g, np.zeros(H - g.size)]) if g.size < H else g[:H]
@@ -527,7 +527,7 @@ def init_lambda_balanced(
     Notes
     -----
     :math:`W_1 = RS_1V^\top`, :math:`W_2 = US_2R^\top` with Haar-random U, V, R and
-    :math:`S_2^2 - S_1^2 = \lambda I` (THEORY.md §4.1): the smaller of the two layer spectra is
+    :math:`S_2^2 - S_1^2 = \lambda I` (docs/theory.md#exact-solutions): the smaller of the two layer spectra is
     that of a Gaussian (H, max(N, M)) matrix of std ``scale``, the other follows. The identity
     is conserved by gradient flow and is the initial condition of
     :func:`linnet.theory.lambda_balanced_solution`.

@@ -1,7 +1,7 @@
 r"""Input-output statistics of a regression task, their SVD modes and closed-form optima.
 
 Everything a full-batch linear network "sees" of a data set is in three numbers and two
-matrices, computed once from the samples (DESIGN.md, Conventions; THEORY.md §0):
+matrices, computed once from the samples (DESIGN.md, Conventions; docs/theory.md#conventions):
 
 .. math::
 
@@ -69,9 +69,21 @@ class Modes:
         return (self.U[:, :k] * self.s[:k]) @ self.V[:, :k].T
 
 
+def _check_no_overflow(X, Y, sigma11, sigma31, trace33) -> None:
+    """Raise naming the data when its finite samples overflowed in the statistics."""
+    for name, value in (("X.T @ X / P", sigma11), ("Y.T @ X / P", sigma31), ("|Y|^2 / P", trace33)):
+        if not np.all(np.isfinite(value)):
+            big = max(float(np.abs(X).max()), float(np.abs(Y).max()))
+            raise ValueError(
+                f"{name} overflowed: X and Y are finite but their products exceed the float64 range "
+                f"(largest |entry| {big:.3g}); rescale X and Y, e.g. divide each by its largest "
+                "absolute value"
+            )
+
+
 @dataclass(frozen=True, eq=False)
 class Statistics:
-    r"""Second-order statistics of a regression data set (THEORY.md §0).
+    r"""Second-order statistics of a regression data set (docs/theory.md#conventions).
 
     Build with :meth:`from_data`; construct directly only for analytic statistics (for example
     ``Statistics(np.eye(N), teacher, trace33)`` for a noiseless teacher on whitened inputs).
@@ -129,11 +141,29 @@ class Statistics:
                 f"sigma11 must be positive semi-definite; its smallest eigenvalue is {lam.min():.3g}"
             )
         null = self._eig[1][:, ~self._keep]
-        if null.size and np.linalg.norm(s31 @ null) > 1e-8 * max(1.0, np.linalg.norm(s31)):
+        if null.size and np.linalg.norm(s31 @ null) > self._null_tolerance(null.shape[1]):
             raise ValueError(
                 "sigma31 has a component along a null direction of sigma11, so the loss is "
                 "unbounded below: statistics from data never do this; compute both from the same X"
             )
+
+    def _null_tolerance(self, n_null: int) -> float:
+        r"""Largest :math:`\lVert\Sigma_{31} Q_0\rVert_F` that data can give on the cut directions :math:`Q_0`.
+
+        For a unit vector q with :math:`\Sigma_{11} q = \lambda q`, Cauchy-Schwarz on
+        :math:`\Sigma_{31} q = Y^\top (Xq)/P` gives
+        :math:`\lVert\Sigma_{31} q\rVert^2 \le (\lVert Y\rVert_F^2/P)(\lVert Xq\rVert^2/P)
+        = \operatorname{Tr}\Sigma_{33}\,\lambda`. Every cut direction has
+        :math:`\lambda \le` ``rcond`` · λ_max, so on the k cut directions data give at most
+        :math:`\sqrt{k\,\operatorname{Tr}\Sigma_{33}\,\mathrm{rcond}\,\lambda_{\max}}`: the same
+        relative cut as the pseudo-inverse, so nearly collinear columns pass. The second term is
+        the round-off of the product :math:`\Sigma_{31} Q_0` itself (N terms per entry, each
+        rounded to ε relative), which is all that exactly analytic statistics leave there.
+        """
+        lam_max = max(float(self._eig[0].max()), 0.0)
+        data = np.sqrt(n_null * self.trace33 * self.rcond * lam_max)
+        roundoff = self.n_in * np.finfo(np.float64).eps * np.sqrt(n_null) * np.linalg.norm(self.sigma31)
+        return float(data + roundoff)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -144,11 +174,23 @@ class Statistics:
         is measured on the samples, so the loss of a converged network is accurate even when it
         is near zero (a noiseless teacher).
         """
+        for name, value in (("X", X), ("Y", Y)):
+            if np.iscomplexobj(value):
+                raise TypeError(
+                    f"{name} must be real; got complex values (dtype {np.asarray(value).dtype}). "
+                    f"linnet's losses and statistics are for real data: pass {name}.real, or "
+                    "stack the real and imaginary parts as separate columns"
+                )
         X, Y = check_samples(X, Y, y_ndim=(1, 2))
         if Y.ndim == 1:
             Y = Y[:, None]
         P = X.shape[0]
-        stats = cls(X.T @ X / P, Y.T @ X / P, float(np.sum(Y * Y)) / P, n_samples=P)
+        with np.errstate(over="ignore", invalid="ignore"):
+            # Finite data can still overflow here (entries beyond ~1e154 square past float64's
+            # range): check and say so, rather than report NaN in data that has none.
+            s11, s31, t33 = X.T @ X / P, Y.T @ X / P, float(np.sum(Y * Y)) / P
+        _check_no_overflow(X, Y, s11, s31, t33)
+        stats = cls(s11, s31, t33, n_samples=P)
         residual = Y - X @ stats.optimum().T
         object.__setattr__(stats, "residual_loss", float(np.sum(residual * residual)) / (2 * P))
         return stats
@@ -231,7 +273,7 @@ class Statistics:
         -----
         Unconstrained: :math:`W_\star = \Sigma_{31}\Sigma_{11}^{-1}`, solved with
         ``scipy.linalg.solve`` (minimum-norm ``lstsq`` when :math:`\Sigma_{11}` is singular).
-        Rank k (reduced-rank regression, THEORY.md §8):
+        Rank k (reduced-rank regression, docs/theory.md#optima):
         :math:`W_k = [\Sigma_{31}\Sigma_{11}^{-1/2}]_k\,\Sigma_{11}^{-1/2}`, the truncated SVD
         of the whitened correlation mapped back; with whitened inputs this is Eckart-Young.
 
@@ -260,7 +302,7 @@ class Statistics:
         r"""Smallest loss reachable by an end-to-end map of rank at most ``rank``.
 
         :math:`\mathcal L_k = \mathcal L_\star + \tfrac12\sum_{\alpha > k} s_\alpha^2`, with
-        :math:`\mathcal L_\star` the least-squares residual (THEORY.md §8).
+        :math:`\mathcal L_\star` the least-squares residual (docs/theory.md#optima).
         """
         rank = self._check_rank(rank)
         s = self.modes.s

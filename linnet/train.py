@@ -1,6 +1,6 @@
 r"""Training: full-batch gradient descent on statistics, minibatch SGD on data, gradient flow.
 
-Time convention (DESIGN.md, THEORY.md §0): gradient descent with step η is the Euler step of
+Time convention (DESIGN.md, docs/theory.md#conventions): gradient descent with step η is the Euler step of
 gradient flow :math:`\dot W_l = -\partial\mathcal L/\partial W_l` (τ = 1), so the theory time of
 step k is t = k·η. Every :class:`Trajectory` carries both.
 """
@@ -94,13 +94,23 @@ def _check_lr(lr, lead: tuple) -> np.ndarray:
     return np.broadcast_to(lr, lead).copy() if lead else lr
 
 
-def _divergence_message(lr, s1: float, depth: int, step) -> str:
-    bound = stability_bound(s1, depth)
-    return (
-        f"the loss became non-finite (first at step {step}) with lr = {np.max(lr):.4g}; gradient "
-        f"descent on a depth-{depth} linear network is stable near the optimum only for "
-        f"lr < 2/(L·s1^(2-2/L)) = {bound:.4g} (lr < 1/s1 for two layers, s1 = {s1:.4g}), and "
-        "large initial weights need smaller steps still"
+def _divergence_message(lr, stats: Statistics, depth: int, step) -> str:
+    """Why a run diverged, with the stability bound of its task (white or not)."""
+    s1 = float(stats.modes.s[0])
+    start = f"the loss became non-finite (first at step {step}) with lr = {np.max(lr):.4g}; "
+    head = start + (f"gradient descent on a depth-{depth} linear network is stable near the "
+                    "optimum only for ")
+    tail = "and large initial weights need smaller steps still"
+    bound = stability_bound(stats, depth)
+    if not np.isfinite(bound):
+        return start + ("the task has no signal (s1 = 0), so every step is stable at its optimum "
+                        "W = 0: the initial weights are too large for this step")
+    if stats.is_white:
+        return head + (f"lr < 2/(L·s1^(2-2/L)) = {bound:.4g} (lr < 1/s1 for two layers, s1 = {s1:.4g}), " + tail)
+    return head + (
+        f"lr < 2/λ_max = {bound:.4g}, λ_max the top Hessian eigenvalue at the balanced optimum "
+        f"(inputs are not white, so 2/(L·s1^(2-2/L)) = {stability_bound(s1, depth):.4g} does not "
+        "apply; theory.optimum_sharpness), " + tail
     )
 
 
@@ -269,8 +279,7 @@ def _trajectory(stats, lr, rec, loss, product, weights, div_step, history) -> Tr
     diverged = div_step >= 0
     msg = ""
     if np.any(diverged):
-        msg = _divergence_message(lr, float(stats.modes.s[0]), len(weights),
-                                  int(div_step[diverged].min()))
+        msg = _divergence_message(lr, stats, len(weights), int(div_step[diverged].min()))
     time = rec.reshape((-1,) + (1,) * lr.ndim) * lr  # (T,) or (T, *ensemble)
     return Trajectory(
         step=rec, time=np.asarray(time, dtype=np.float64), loss=loss, product=product,

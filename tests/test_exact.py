@@ -1,4 +1,4 @@
-"""Exact two-layer solutions (THEORY.md §3-4, §12 items 6-7) against gradient flow and GD."""
+"""Exact two-layer solutions (docs/theory.md#exact-solutions) against gradient flow and GD."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_zero_balanced_equals_gradient_flow(seed, shape):
 @pytest.mark.parametrize("seed", SEEDS[:2])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_zero_balanced_against_small_step_gd_is_first_order(seed, shape):
-    """GD is the Euler scheme of the flow: its error at fixed t shrinks ∝ η (THEORY.md §11)."""
+    """GD is the Euler scheme of the flow: its error at fixed t shrinks ∝ η (docs/theory.md#discrete-gradient-descent)."""
     st, w = _zero_balanced_case(np.random.default_rng(seed), shape)
     T = 4.0
     errs = []
@@ -186,7 +186,7 @@ def test_bad_input_names_the_fix():
 # ---------------------------------------------------------------------------- scalar λ-balanced mode
 @pytest.mark.parametrize("lam", [1e-4, 0.5, 3.0, -2.0])
 def test_lambda_scalar_time_against_gd_and_flow(lam):
-    """THEORY.md §12 item 7: the closed-form t(u) read on a simulated trajectory returns its time."""
+    """docs/theory.md#exact-solutions: the closed-form t(u) read on a simulated trajectory returns its time."""
     s = np.array([2.0, 1.0])
     st = Statistics(np.eye(2), np.diag(s), 6.0)
     small = np.array([0.05, 0.1])  # the weaker layer's strengths; b² − a² = λ per mode
@@ -203,7 +203,7 @@ def test_lambda_scalar_time_against_gd_and_flow(lam):
     gd = train.gradient_descent(w, st, eta, int(T / eta), record_steps=[0, int(T / eta)])
     ug = metrics.mode_strength_diagonal(gd.product[-1], st.modes)
     # GD's growth per step is 1 + η·rate instead of e^{η·rate}: its clock runs fast by a factor
-    # ≈ 1 + η·rate/2 (THEORY.md §7), a time error ≤ T·η·r/2 with r = √(4s1² + λ²) the largest
+    # ≈ 1 + η·rate/2 (docs/theory.md#discrete-gradient-descent), a time error ≤ T·η·r/2 with r = √(4s1² + λ²) the largest
     # rate of the linearised mode equation; the tolerance is twice that.
     r = np.sqrt(4 * s[0] ** 2 + lam**2)
     np.testing.assert_allclose(th.lambda_balanced_time(ug, s, a * b, lam), T, atol=T * eta * r)

@@ -70,7 +70,7 @@ def test_lambda_balanced_holds(seed, widths, lam):
 
 
 def test_lambda_balance_is_conserved_by_flow():
-    """W2ᵀW2 − W1W1ᵀ is a constant of gradient flow (THEORY.md §1.7)."""
+    """W2ᵀW2 − W1W1ᵀ is a constant of gradient flow (docs/theory.md#conservation-laws)."""
     rng = np.random.default_rng(2)
     S = rng.standard_normal((4, 4))
     st = Statistics(np.eye(4), S, float(np.sum(S**2)))

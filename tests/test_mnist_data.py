@@ -52,7 +52,7 @@ def test_sigma11_is_identity_on_the_training_set(task):
     S11 = X.T @ X / X.shape[0]
     assert np.max(np.abs(S11 - np.eye(100))) < 1e-10
     assert np.max(np.abs(X.mean(axis=0))) < 1e-10  # centred by the training mean
-    # ...and not on the test set: whitening is exact only where it was fit (THEORY.md §0).
+    # ...and not on the test set: whitening is exact only where it was fit (docs/theory.md#other-conventions).
     St = task.X_test.T @ task.X_test / task.X_test.shape[0]
     assert np.max(np.abs(St - np.eye(100))) > 1e-3
 
@@ -61,7 +61,7 @@ def test_sigma31_has_rank_nine_and_trace33_is_ten(task):
     stats = Statistics.from_data(task.X, task.Y)
     s = stats.modes.s
     assert s.shape == (10,) and stats.trace33 == pytest.approx(10.0, rel=1e-15)
-    # Σ_c p_c μ_c = E[z] = 0 makes the rows of Σ31 dependent (THEORY.md §9); the 10th singular
+    # Σ_c p_c μ_c = E[z] = 0 makes the rows of Σ31 dependent (docs/theory.md#data-sets); the 10th singular
     # value is round-off of the centring, far below 1e-10·s1, while the 9th is O(0.1).
     assert s[9] < 1e-10 * s[0]
     assert s[8] > 0.05

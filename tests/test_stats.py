@@ -2,7 +2,7 @@
 
 Oracles: ``scipy.linalg.lstsq`` on the samples (unconstrained optimum, minimum-norm answer for a
 singular Σ11), the Baldi-Hornik form U_p U_pᵀ Σ31 Σ11⁻¹ of the reduced-rank optimum computed
-by an eigendecomposition rather than linnet's SVD route (THEORY.md §8), and the loss measured
+by an eigendecomposition rather than linnet's SVD route (docs/theory.md#optima), and the loss measured
 directly on the samples.
 """
 
@@ -62,7 +62,7 @@ def test_loss_of_any_map_equals_loss_on_data(seed):
 
 
 def _baldi_hornik(stats, k):
-    """U_p U_pᵀ Σ31 Σ11⁻¹ with U_p the top-k eigenvectors of Σ31 Σ11⁻¹ Σ13 (THEORY.md §8)."""
+    """U_p U_pᵀ Σ31 Σ11⁻¹ with U_p the top-k eigenvectors of Σ31 Σ11⁻¹ Σ13 (docs/theory.md#optima)."""
     ols = scipy.linalg.solve(stats.sigma11, stats.sigma31.T, assume_a="pos").T
     lam, vec = scipy.linalg.eigh(ols @ stats.sigma31.T)
     Up = vec[:, np.argsort(lam)[::-1][:k]]
@@ -200,3 +200,62 @@ def test_package_imports_and_has_version():
     import linnet
 
     assert linnet.__version__ != "0.0.0+unknown"  # installed (make setup), not a bare source tree
+
+
+# ----------------------------------------------------------------------------- input edge cases
+@pytest.mark.parametrize("delta", np.geomspace(1e-7, 1e-4, 7))
+@pytest.mark.parametrize("seed", seeds([0, 1, 2]))
+def test_nearly_collinear_columns_are_genuine_data(seed, delta):
+    """Column 4 = column 1 + δ·noise (50 samples): Σ11 has an eigenvalue ≈ δ²/2, cut as null
+    below δ ≈ 1.4e-5 (rcond 1e-10 of λ_max ≈ 2), while Σ31 keeps a component ≈ δ/√P there.
+    Data are always accepted; the loss identity then holds up to that cut component."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((50, 5))
+    X[:, 4] = X[:, 1] + delta * rng.standard_normal(50)
+    Y = X @ rng.standard_normal((5, 3)) + rng.standard_normal((50, 3))
+    stats = Statistics.from_data(X, Y)
+    lam, Q = np.linalg.eigh(stats.sigma11)
+    Q0 = Q[:, lam <= 1e-10 * lam.max()]
+    # Cauchy-Schwarz: ‖Σ31 q‖² ≤ Tr Σ33 · λ for each eigenpair, whatever Y is.
+    assert np.linalg.norm(stats.sigma31 @ Q0) <= np.sqrt(stats.trace33 * np.sum(np.abs(lam[lam <= 1e-10 * lam.max()])))
+    W = rng.standard_normal((3, 5))
+    D = W - stats.optimum()
+    # The pseudo-inverse optimum leaves the gradient −Σ31 Q0 Q0ᵀ on the cut directions, so the
+    # statistics' loss and the samples' differ by at most ‖Σ31 Q0‖·‖D Q0‖ (zero when nothing is
+    # cut). Round-off: a backward-stable solve leaves a residual ‖Σ31 − W⋆Σ11‖ of a few
+    # ε·λ_max·‖W⋆‖ (‖W⋆‖ reaches ~1e4 here: collinear columns), which enters as that times ‖D‖;
+    # 100ε covers the few-ε constant, and 1e-12 relative covers the losses' own rounding.
+    gap = np.linalg.norm(stats.sigma31 @ Q0) * np.linalg.norm(D @ Q0)
+    solve = 100 * np.finfo(float).eps * lam.max() * np.linalg.norm(stats.optimum()) * np.linalg.norm(D)
+    assert abs(stats.loss(W) - _data_loss(W, X, Y)) <= gap + solve + 1e-12 * _data_loss(W, X, Y)
+
+
+def test_null_direction_check_still_rejects_inconsistent_statistics():
+    # Σ31 = (1, ε) along a null direction of Σ11 = diag(1, 0) with Tr Σ33 = 2: data could put at
+    # most √(Tr Σ33 · rcond · λ_max) = 1.4e-5 there.
+    for eps in (1e-3, 1e-4):
+        with pytest.raises(ValueError, match="sigma31 has a component along a null direction"):
+            Statistics(np.diag([1.0, 0.0]), np.array([[1.0, eps]]), 2.0)
+    Statistics(np.diag([1.0, 0.0]), np.array([[1.0, 1e-6]]), 2.0)  # within what data can give
+
+
+def test_complex_samples_are_refused():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((10, 3)), rng.standard_normal((10, 2))
+    with pytest.raises(TypeError, match=r"X must be real; got complex values.*X\.real"):
+        Statistics.from_data(X + 1j, Y)
+    with pytest.raises(TypeError, match=r"Y must be real; got complex values.*Y\.real"):
+        Statistics.from_data(X, Y.astype(complex))
+
+
+@pytest.mark.parametrize("which", ["X", "Y"])
+def test_overflowing_finite_samples_say_rescale(which):
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((10, 3)), rng.standard_normal((10, 2))
+    if which == "X":
+        X = X * 1e200  # finite, but its squares pass float64's ~1.8e308
+    else:
+        Y = Y * 1e200
+    with pytest.raises(ValueError, match=r"overflowed: X and Y are finite.*rescale X and Y") as err:
+        Statistics.from_data(X, Y)
+    assert "NaN" not in str(err.value) and "impute" not in str(err.value)

@@ -58,7 +58,7 @@ def test_teacher_tables_have_theory_on_the_simulation_grid(quick_tables):
 
 
 def test_aligned_init_follows_the_exact_discrete_map(quick_tables):
-    """From aligned init, GD is the discrete map u ← u(1 + η(s − u))² (THEORY.md §7)."""
+    """From aligned init, GD is the discrete map u ← u(1 + η(s − u))² (docs/theory.md#discrete-gradient-descent)."""
     df = tables.read(quick_tables / "teacher_modes.csv")
     a = df[df.init == "aligned"].pivot_table(index=["seed", "step", "mode"], columns="source",
                                              values="strength")

@@ -93,7 +93,7 @@ def test_loss_curve_equals_statistics_loss_of_the_theory_map():
     stats = Statistics(np.eye(7), (U * S) @ V.T, 30.0)
     t = np.array([0.0, 0.7, 2.0, 9.0])
     u = theory.mode_strength(t[:, None], S, U0)
-    W = np.einsum("ma,ta,na->tmn", U, u, V)  # Σ_α u_α(t) u_α v_αᵀ (THEORY.md §1.4)
+    W = np.einsum("ma,ta,na->tmn", U, u, V)  # Σ_α u_α(t) u_α v_αᵀ (docs/theory.md#two-layer-dynamics)
     # Two exact routes to a loss of O(10): round-off of sums of a few O(10) terms.
     np.testing.assert_allclose(theory.loss_curve(t, S, U0, stats.min_loss()), stats.loss(W),
                                rtol=1e-12)
@@ -126,10 +126,10 @@ def test_half_learning_step_matches_discrete_map():
         ka = int(k[a])
         assert _loop(S[a], U0[a], lr, ka) >= S[a] / 2 > _loop(S[a], U0[a], lr, ka - 1)
     # GD's early growth per step, (1 + ηs)², is below e^{2ηs}: its plateau is longer than
-    # t½/η, by ≈ ηs/ln(1 + ηs) ≈ 1 + ηs/2 (THEORY §7: s = 2, u0 = 1e-4, η = 0.1 → 27 vs 24.8).
+    # t½/η, by ≈ ηs/ln(1 + ηs) ≈ 1 + ηs/2 (docs/theory.md#discrete-gradient-descent: s = 2, u0 = 1e-4, η = 0.1 → 27 vs 24.8).
     k27 = int(theory.half_learning_step(2.0, 1e-4, 0.1)[0])
     assert _loop(2.0, 1e-4, 0.1, k27) >= 1.0 > _loop(2.0, 1e-4, 0.1, k27 - 1)  # the plain loop
-    assert k27 == 27  # ... and the number THEORY.md §7 quotes
+    assert k27 == 27  # ... and the number docs/theory.md#discrete-gradient-descent quotes
     assert np.all(k * lr >= theory.half_learning_time(S, U0))
     # And it tends to t½/η as ηs → 0: at η = 1e-4 the ratio is 1 + 2e-4 at most, plus the
     # rounding up to a whole step (≤ 1e-4 / t½ ≈ 1e-4 for these modes).

@@ -1,6 +1,6 @@
 """Training (linnet.train) validated against theory: exact maps, orders of convergence, limits.
 
-- From aligned init, GD is the exact discrete map u ← u(1 + η(s − u))² (THEORY.md §7).
+- From aligned init, GD is the exact discrete map u ← u(1 + η(s − u))² (docs/theory.md#discrete-gradient-descent).
 - At fixed t the gap between GD and gradient flow (Saxe eq. 12) is O(η): fitted slope ≈ 1.
 - From small random init, half-learning times match eq. 11 with the effective u0 (§1.4).
 - W1W1ᵀ − W2ᵀW2 changes per step by exactly η²(W2ᵀEEᵀW2 − W1EᵀEW1ᵀ), drifting O(η) (§1.7).
@@ -127,7 +127,7 @@ def test_half_learning_times_from_small_random_init(seed):
     # The mean over the 40 (network, mode) pairs can: its systematic part is (i) + (ii) ≈ +1.5%
     # and its sampling error ~0.3%, so |mean| < 4% holds, while u0 off by 2 gives ≈ −8%.
     assert abs(np.mean(rel)) < 0.04, rel
-    # Modes are acquired in the order of their singular values (THEORY §12.4).
+    # Modes are acquired in the order of their singular values (docs/theory.md#two-layer-dynamics).
     assert np.all(np.diff(measured, axis=-1) > 0)
 
 
@@ -390,7 +390,7 @@ def test_single_run_above_the_bound_is_marked_diverged_not_raised():
     stats, _, rng = _white_stats(5)
     s1 = stats.modes.s[0]
     ws = network.init_gaussian((8, 6, 5), 0.1, rng=rng)
-    tr = train.gradient_descent(ws, stats, 1.5 / s1, 2000)  # THEORY §7: η = 1.5/s1 diverges
+    tr = train.gradient_descent(ws, stats, 1.5 / s1, 2000)  # docs/theory.md#stability: η = 1.5/s1 diverges
     assert bool(tr.diverged) and int(tr.diverged_step) > 0
     assert "1/s1" in tr.message and f"{1 / s1:.4g}" in tr.message
     assert np.isnan(tr.loss[-1]) and np.isfinite(tr.loss[0])
@@ -401,7 +401,7 @@ def test_single_run_above_the_bound_is_marked_diverged_not_raised():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_stability_bound_one_over_s1_separates_convergence(seed):
-    """THEORY §7: the balanced minimum's sharpness is 2 s1, so η < 1/s1 converges; just above,
+    """docs/theory.md#stability: the balanced minimum's sharpness is 2 s1, so η < 1/s1 converges; just above,
     every minimum is too sharp and GD neither converges nor diverges (edge of stability);
     well above, it diverges. Checked on 100 seeds: at 0.99/s1 the final loss was ≤ 2e-28, at
     1.1/s1 it never went below 0.27 over the last 500 of 2000 steps, 1.5/s1 always diverged."""
@@ -443,5 +443,5 @@ def test_log_steps_and_stability_bound():
     np.testing.assert_array_equal(train.log_steps(0), [0])
     # The formula itself, evaluated in double precision: round-off of a few operations only.
     assert train.stability_bound(2.0, 2) == pytest.approx(0.5, rel=1e-15)  # 1/s1 for two layers
-    # L layers: 2/(L s1^{2−2/L}); THEORY §7 measured the L = 3 sharpness 3·2^{4/3} for s1 = 2.
+    # L layers: 2/(L s1^{2−2/L}); the L = 3 sharpness is 3·2^{4/3} for s1 = 2 (docs/theory.md#stability).
     assert train.stability_bound(2.0, 3) == pytest.approx(2 / (3 * 2 ** (4 / 3)), rel=1e-15)

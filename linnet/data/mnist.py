@@ -3,7 +3,7 @@ r"""MNIST-family data sets: the embedded sample, IDX folders, Fashion-MNIST, dow
 Every source returns an :class:`ImageDataset` (train and test images as flat uint8 rows and
 integer labels), and :func:`whitened_task` turns one into the project's regression task:
 inputs PCA-whitened on the training set (k = 100 components by default, Σ11 = I exactly on
-the training set), targets :math:`2 e_c - 1` (THEORY.md §9).
+the training set), targets :math:`2 e_c - 1` (docs/theory.md#data-sets).
 
 Sources
 -------

@@ -1,7 +1,7 @@
 r"""A linear-teacher regression task: targets :math:`y = \bar W x + \text{noise}`.
 
 With exactly whitened inputs, :math:`\Sigma_{31} = \bar W` and the teacher's singular values
-are the task's mode strengths (THEORY.md §9), so every formula of :mod:`linnet.theory` applies
+are the task's mode strengths (docs/theory.md#data-sets), so every formula of :mod:`linnet.theory` applies
 exactly from aligned initial weights and approximately from small random ones.
 """
 

@@ -5,7 +5,7 @@ A :class:`Whitener` stores the training mean :math:`m` and a transform :math:`T`
 .. math:: z = T^\top (x - m), \qquad \frac1P \sum_{\mu\in\text{train}} z^\mu z^{\mu\top} = I_k
 
 to round-off. It is fit on the training set only: test images go through the same :math:`m`
-and :math:`T` and are *not* exactly white (THEORY.md §0: whitening is exact only on the set
+and :math:`T` and are *not* exactly white (docs/theory.md#other-conventions: whitening is exact only on the set
 it was computed on). Because the transform is stored, a direction :math:`v` in whitened
 coordinates (a singular vector of :math:`\Sigma_{31}`) maps back to pixels in two ways:
 
@@ -21,7 +21,7 @@ Convention
 ----------
 Variances are divided by P (the number of training samples), never P − 1, matching linnet's
 :math:`\Sigma_{11} = X^\top X / P` (DESIGN.md). ``sklearn.decomposition.PCA(whiten=True)``
-divides by P − 1 and gives :math:`\Sigma_{11} = \tfrac{P-1}{P} I` instead (THEORY.md §0).
+divides by P − 1 and gives :math:`\Sigma_{11} = \tfrac{P-1}{P} I` instead (docs/theory.md#other-conventions).
 After the eigen-decomposition of the covariance a second, k × k correction
 :math:`T \leftarrow T\,S^{-1/2}` with :math:`S = T^\top C T` removes the round-off of the
 eigen-solver, so Σ11 equals I to the round-off of the products themselves (about 1e-13 at P = 60,000)
@@ -225,7 +225,7 @@ def targets(labels, n_classes: int = 10, *, kind: str = "pm1") -> np.ndarray:
     n_classes : int
     kind : {"pm1", "onehot"}
         ``"pm1"`` (default): :math:`y = 2 e_c - 1` (+1 for the true class, −1 elsewhere), the
-        project's MNIST setting (THEORY.md §9: Tr Σ33 = n_classes); ``"onehot"``: 0/1.
+        project's MNIST setting (docs/theory.md#data-sets: Tr Σ33 = n_classes); ``"onehot"``: 0/1.
 
     Notes
     -----

@@ -1,23 +1,27 @@
 r"""Mode dynamics of deep linear networks from decoupled, balanced initial weights.
 
 With whitened inputs and every layer carrying mode α along the same hidden directions with the
-same strength a (THEORY.md §1.6; Saxe et al. 2014 eqs. 13-17; Arora et al. 2019), the
+same strength a (docs/theory.md#deep-networks; Saxe et al. 2014 eqs. 13-17; Arora et al. 2019), the
 end-to-end strength :math:`u = a^L` of a network of L weight matrices obeys
 
 .. math:: \tau\dot u = L\,u^{2-2/L}\,(s - u), \qquad\text{equivalently}\qquad \tau\dot a = a^{L-1}(s - a^L),
 
 and gradient descent with step η follows the exact discrete map
-:math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` on the same manifold (THEORY.md §7). Time is in
+:math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` on the same manifold (docs/theory.md#discrete-gradient-descent). Time is in
 units of τ = 1, t = step · η (DESIGN.md). L = 2 is the two-layer case of
 :mod:`linnet.theory.saxe`.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.integrate
+import scipy.sparse.linalg
 
-from .._validation import as_float_array, positive_array, positive_int, step_array
+from .._validation import as_float_array, nonnegative_float, positive_array, positive_int, step_array
+from ..stats import Statistics
 from .saxe import mode_strength
 # The stability bound is theory (the top Hessian eigenvalue at the balanced optimum); linnet.train
 # imports it from here to quote it when a run diverges. Theory imports nothing from train.
@@ -29,6 +33,7 @@ __all__ = [
     "deep_learning_step",
     "deep_loss_curve",
     "stability_bound",
+    "optimum_sharpness",
     "plateau_steps_estimate",
 ]
 
@@ -43,13 +48,111 @@ def _depth(depth) -> int:
     return L
 
 
-def stability_bound(s1: float, depth: int) -> float:
-    r"""Largest stable step near the balanced optimum, :math:`\eta < 2/(L\,s_1^{2-2/L})`.
+def optimum_sharpness(stats: Statistics, depth: int) -> float:
+    r"""Top Hessian eigenvalue of the loss at the balanced global minimum, any :math:`\Sigma_{11}`.
 
-    For two layers this is η < 1/s1 (THEORY.md §7): the top Hessian eigenvalue at the balanced
-    global minimum is :math:`L s_1^{2-2/L}`.
+    Parameters
+    ----------
+    stats : Statistics
+        The task; the minimum is :math:`W_\star = \Sigma_{31}\Sigma_{11}^{+}` (hidden layers at
+        least as wide as the number of modes).
+    depth : int
+        L ≥ 1 weight matrices.
+
+    Returns
+    -------
+    float
+        :math:`\lambda_{\max}` ≥ 0; GD settles at that minimum only for η < 2/λ_max.
+
+    Notes
+    -----
+    At a global minimum the gradient vanishes, so the Hessian is the Gauss-Newton term
+    :math:`J^\top G J`: J maps layer perturbations to the change of the product, G is the loss's
+    curvature :math:`\operatorname{Tr}(dW\,\Sigma_{11}\,dW^\top)`. Its non-zero spectrum is that
+    of :math:`G^{1/2}JJ^\top G^{1/2}`, and on balanced layers (:math:`W_lW_l^\top = W_{l+1}^\top W_{l+1}`)
+    :math:`JJ^\top` is Arora et al.'s (2018) end-to-end operator, so
+
+    .. math:: \lambda_{\max} = \lambda_{\max}\Big(\Delta \mapsto \sum_{l=1}^{L}
+              (W_\star W_\star^\top)^{(L-l)/L}\,\Delta\,\Sigma_{11}^{1/2}
+              (W_\star^\top W_\star)^{(l-1)/L}\,\Sigma_{11}^{1/2}\Big)
+
+    on M × N matrices Δ (with :math:`A^0 = I`). Whitened inputs: :math:`L s_1^{2-2/L}`.
+    When :math:`\Sigma_{11} = V\Lambda V^\top` shares its eigenvectors with :math:`W_\star = U D V^\top`
+    (singular values :math:`d_\alpha = s_\alpha/\sqrt{\lambda_\alpha}`), the operator is
+    diagonal on :math:`u_\alpha v_\beta^\top`:
+    :math:`\lambda_{\max} = \max_{\alpha,\beta} \lambda_\beta \sum_l d_\alpha^{2(L-l)/L} d_\beta^{2(l-1)/L}`
+    (:math:`d = 0` beyond the rank). Otherwise it is computed: densely up to M·N = 2000,
+    else by Lanczos (``scipy.sparse.linalg.eigsh``) on the operator.
+
+    Gradient flow conserves balance, so small-init GD heads for this minimum. Where it is also
+    the flattest minimum (white inputs; a shared eigenbasis with the maximum on a diagonal term
+    α = β, e.g. Σ11 = diag(4, 1, 0.25), W⋆ = I) 2/λ_max is GD's convergence threshold. Otherwise
+    unbalanced minima can be flatter, and GD above 2/λ_max may still converge after drifting off
+    balance (measured up to 1.9 × 2/λ_max on a 3 × 3 task), so the bound is then sufficient for the
+    balanced minimum, not necessary for convergence.
+
+    References
+    ----------
+    Saxe, McClelland & Ganguli (2014), Appendix B (white inputs);
+    Arora, Cohen & Hazan (2018), ICML (the end-to-end operator).
     """
-    return 2.0 / (depth * float(s1) ** (2.0 - 2.0 / depth))
+    L = positive_int(depth, "depth")
+    if not isinstance(stats, Statistics):
+        raise TypeError(f"stats must be a linnet.Statistics; got {type(stats).__name__}. "
+                        "Build it with Statistics.from_data(X, Y)")
+    if stats.is_white:
+        return L * float(stats.modes.s[0]) ** (2.0 - 2.0 / L)  # 0**0 = 1: depth 1 gives 1
+    W = stats.optimum()
+    M, N = W.shape
+    lam, Q = np.linalg.eigh(stats.sigma11)
+    root = (Q * np.sqrt(np.clip(lam, 0.0, None))) @ Q.T
+    U, d, Vt = np.linalg.svd(W)  # full: U (M, M), Vt (N, N); d padded with zeros below
+    dM, dN = np.zeros(M), np.zeros(N)
+    dM[: d.size], dN[: d.size] = d, d
+    with np.errstate(divide="ignore"):
+        # d^0 = 1 also where d = 0 (the identity factors at l = L and l = 1).
+        A = [(U * dM ** (2.0 * (L - l) / L)) @ U.T for l in range(1, L + 1)]
+        C = [root @ (Vt.T * dN ** (2.0 * (l - 1) / L)) @ Vt @ root for l in range(1, L + 1)]
+    if M * N <= 2000:
+        T = sum(np.kron(a, c) for a, c in zip(A, C))  # row-major vec: vec(AΔC) = (A ⊗ C) vec(Δ)
+        return float(max(np.linalg.eigvalsh(T)[-1], 0.0))
+
+    def matvec(x):
+        D = x.reshape(M, N)
+        return sum(a @ D @ c for a, c in zip(A, C)).ravel()
+
+    op = scipy.sparse.linalg.LinearOperator((M * N, M * N), matvec=matvec, dtype=np.float64)
+    top = scipy.sparse.linalg.eigsh(op, k=1, which="LA", tol=1e-12, return_eigenvectors=False)
+    return float(max(top[0], 0.0))
+
+
+def stability_bound(s1, depth: int) -> float:
+    r"""Largest stable step at the balanced optimum, :math:`\eta < 2/\lambda_{\max}`.
+
+    Parameters
+    ----------
+    s1 : float or Statistics
+        The top singular value :math:`s_1 \ge 0` of a task on whitened inputs, or the task's
+        :class:`~linnet.Statistics` (any :math:`\Sigma_{11}`; see :func:`optimum_sharpness`).
+    depth : int
+        L ≥ 1 weight matrices.
+
+    Returns
+    -------
+    float
+        Whitened inputs: :math:`2/(L\,s_1^{2-2/L})`, i.e. 1/s1 for two layers (the top Hessian
+        eigenvalue at the balanced minimum is :math:`L s_1^{2-2/L}`, Saxe et al. 2014 App. B).
+        ``inf`` for s1 = 0 and L ≥ 2: the optimum is W = 0, where the Hessian vanishes, so no
+        step is unstable *there* (large initial weights can still diverge). L = 1 is linear
+        regression: 2/λ_max(Σ11), i.e. 2 for whitened inputs.
+    """
+    L = positive_int(depth, "depth")
+    if isinstance(s1, Statistics):
+        top = optimum_sharpness(s1, L)
+    else:
+        s1 = nonnegative_float(s1, "s1")
+        top = L * s1 ** (2.0 - 2.0 / L)  # 0**0 = 1: at L = 1 the bound is 2 whatever s1
+    return 2.0 / top if top > 0 else math.inf
 
 
 def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarray:
@@ -93,9 +196,12 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
     u0 = np.broadcast_to(np.atleast_1d(positive_array(u0, "u0")), s.shape).astype(np.float64)
     if L == 2 and np.all(s > 0):
         return mode_strength(t[:, None], s, u0)
-    order = np.argsort(t)
-    ts = t[order]
+    # solve_ivp wants strictly increasing evaluation times and a span of positive length:
+    # integrate over the distinct times and map back (repeats and t = 0 are allowed here).
+    ts, back = np.unique(t, return_inverse=True)
     a0 = u0 ** (1.0 / L)
+    if ts[-1] == 0.0:
+        return np.broadcast_to(u0, (t.size, s.size)).copy()
 
     def rhs(_t, a):
         return a ** (L - 1) * (s - a**L)
@@ -105,16 +211,14 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
                                     rtol=rtol, atol=1e-14)
     if not sol.success:  # pragma: no cover - DOP853 on this smooth ODE does not fail
         raise RuntimeError(f"solve_ivp failed: {sol.message}")
-    out = np.empty((t.size, s.size))
-    out[order] = sol.y.T ** L
-    return out
+    return (sol.y.T ** L)[back.ravel()]
 
 
 def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
     r"""Strength after k gradient-descent steps on the balanced decoupled manifold.
 
     Iterates the exact map :math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` and returns
-    :math:`u = a^L` (THEORY.md §7). Exact for matrix GD from :func:`linnet.network.init_aligned`
+    :math:`u = a^L` (docs/theory.md#discrete-gradient-descent). Exact for matrix GD from :func:`linnet.network.init_aligned`
     weights on whitened inputs.
 
     Parameters
@@ -155,7 +259,7 @@ def _time_closed(u, s, L):
     """Antiderivative of 1/(L u^{2-2/L}(s-u)) for L = 2 and L = 4 (0 < u < s)."""
     if L == 2:
         return np.log(u / (s - u)) / (2.0 * s)
-    # L = 4 (Lampinen & Ganguli's code; THEORY.md §1.6): d/du of this is 1/(4 u^{3/2}(s-u)).
+    # L = 4 (Lampinen & Ganguli's code; docs/theory.md#deep-networks): d/du of this is 1/(4 u^{3/2}(s-u)).
     return np.arctanh(np.sqrt(u / s)) / (2.0 * s**1.5) - 1.0 / (2.0 * s * np.sqrt(u))
 
 
@@ -178,7 +282,7 @@ def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
     -----
     Closed forms: L = 2, :math:`t = \frac{1}{2s}\ln\frac{u_f(s-u_0)}{u_0(s-u_f)}` (Saxe et al.
     eq. 11); L = 4, :math:`t = \big[\operatorname{artanh}\sqrt{u/s}/(2s^{3/2}) - 1/(2s\sqrt u)\big]_{u_0}^{u_f}`
-    (THEORY.md §1.6). Other depths: ``scipy.integrate.quad`` of
+    (docs/theory.md#deep-networks). Other depths: ``scipy.integrate.quad`` of
     :math:`\int_{v_0}^{v_f} dv / (v^{L-1}(s - v^L))` with :math:`v = u^{1/L}` (the per-layer
     strength), whose integrand is smooth on the interval.
 
@@ -215,7 +319,7 @@ def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000
     Iterates the exact discrete map :math:`a \leftarrow a + \eta a^{L-1}(s - a^L)` from
     :math:`a_0 = u_0^{1/L}`, vectorised over all entries. Compare with
     :func:`deep_learning_time` / η, the gradient-flow estimate, which is accurate only for
-    :math:`\eta s^{2-2/L} \ll 1` (THEORY.md §7).
+    :math:`\eta s^{2-2/L} \ll 1` (docs/theory.md#discrete-gradient-descent).
 
     Parameters
     ----------
@@ -257,7 +361,7 @@ def plateau_steps_estimate(s, u0, lr) -> np.ndarray:
     r"""Two-layer discrete plateau: steps to half strength, :math:`k_{1/2} \approx \ln(s/u_0 - 1)/(2\ln(1+\eta s))`.
 
     Early growth per step is :math:`(1+\eta s)^2`, less than :math:`e^{2\eta s}`, so GD leaves
-    the plateau after more steps than :math:`t_{1/2}/\eta` (THEORY.md §7: s = 2, η = 0.3 takes
+    the plateau after more steps than :math:`t_{1/2}/\eta` (docs/theory.md#discrete-gradient-descent: s = 2, η = 0.3 takes
     11 steps where gradient flow predicts 8.3). For deeper networks
     early growth is not geometric; use :func:`deep_learning_step`.
     """

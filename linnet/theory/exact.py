@@ -2,7 +2,7 @@ r"""Exact learning dynamics of two-layer linear networks beyond small initial we
 
 Stack the weights as :math:`Q = [W_1^\top; W_2]` of shape (N + M, H). With whitened inputs and
 an initialisation that is λ-balanced, :math:`W_2^\top W_2 - W_1 W_1^\top = \lambda I` (conserved
-by gradient flow, THEORY.md §1.7), :math:`QQ^\top` obeys a matrix Riccati equation
+by gradient flow, docs/theory.md#conservation-laws), :math:`QQ^\top` obeys a matrix Riccati equation
 
 .. math:: \frac{d}{dt}QQ^\top = F\,QQ^\top + QQ^\top F - (QQ^\top)^2, \qquad
           F = \begin{pmatrix} -\tfrac\lambda2 I & \tilde\Sigma^\top \\ \tilde\Sigma & \tfrac\lambda2 I\end{pmatrix},
@@ -218,7 +218,7 @@ def zero_balanced_solution(weights, task, times, *, full: bool = False) -> Exact
     -----
     With :math:`W_2W_1(0) = U S_0 V^\top` (compact SVD, rank m = min(N, M)), the full SVD
     :math:`\tilde\Sigma = \tilde U\tilde S\tilde V^\top`, :math:`B = U^\top\tilde U + V^\top\tilde V`,
-    :math:`C = U^\top\tilde U - V^\top\tilde V` and :math:`e = e^{-\tilde S t}` (THEORY.md §3.2):
+    :math:`C = U^\top\tilde U - V^\top\tilde V` and :math:`e = e^{-\tilde S t}` (docs/theory.md#exact-solutions):
 
     .. math::
 
@@ -347,7 +347,7 @@ def lambda_balanced_solution(weights, task, times, *, lam: float | None = None,
     :math:`X = (\sqrt{\lambda^2 + 4\tilde S^2} - 2\tilde S)/\lambda` (computed as
     :math:`\lambda/(\sqrt{\lambda^2+4\tilde S^2} + 2\tilde S)`, which is 0 at λ = 0),
     :math:`A_X = (I + X^2)^{-1/2}`, the initial SVDs :math:`W_1 = RS_1V^\top`,
-    :math:`W_2 = US_2R^\top` and :math:`e = e^{-\Lambda t}` (THEORY.md §4.3):
+    :math:`W_2 = US_2R^\top` and :math:`e = e^{-\Lambda t}` (docs/theory.md#exact-solutions):
 
     .. math::
 
@@ -416,7 +416,7 @@ def riccati_rhs(qqt, task, lam: float = 0.0) -> np.ndarray:
     r"""Right-hand side :math:`F\,QQ^\top + QQ^\top F - (QQ^\top)^2` of the Riccati equation.
 
     For checking a solution: along gradient flow from λ-balanced weights,
-    :math:`\frac{d}{dt}QQ^\top` equals this (THEORY.md §3.2, §4.2).
+    :math:`\frac{d}{dt}QQ^\top` equals this (docs/theory.md#exact-solutions).
 
     Parameters
     ----------
@@ -472,7 +472,7 @@ def lambda_balanced_time(u, s, u0, lam) -> np.ndarray:
 
     Notes
     -----
-    The mode obeys :math:`\tau\dot u = \sqrt{\lambda^2 + 4u^2}\,(s - u)` (THEORY.md §4.4), so
+    The mode obeys :math:`\tau\dot u = \sqrt{\lambda^2 + 4u^2}\,(s - u)` (docs/theory.md#exact-solutions), so
 
     .. math:: t(u) = \frac{1}{r}\Big[\ln\frac{r\sqrt{4u^2+\lambda^2} + 4su + \lambda^2}{|s-u|}\Big]_{u_0}^{u},
               \qquad r = \sqrt{4s^2 + \lambda^2}.
