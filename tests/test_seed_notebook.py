@@ -1,7 +1,7 @@
 """The seed notebook's conventions against independent oracles.
 
 - The step mapping η = 2·lr / P (analysis/seed_notebook.py, THEORY.md §0): the notebook's own
-  code, transcribed below from its cells In[24]-In[29], takes the same steps as linnet's
+  code, transcribed from its cells In[24]-In[31] (tests/_oracles.py), takes the same steps as linnet's
   gradient descent at η = 2·lr / P; η = lr / P (this project's earlier reading) is detected.
 - bench/seed_workload.py's baseline is that same code.
 - The steps the notebook printed, from its In[31] loop.
@@ -15,65 +15,9 @@ import numpy as np
 import pytest
 from conftest import load_script
 
+from _oracles import run_notebook
+
 from linnet import Statistics, network, train
-
-
-def notebook_code(P: int):
-    """The notebook's cells In[24], In[26], In[27] and In[28], as written (``P`` is its global).
-
-    Returns its ``Network`` class, its loss ``L`` and its ``update``.
-    """
-    class Network:
-        def __init__(self, W21, W32):  # In[24] draws randn(N2, N1) and randn(N3, N2)
-            self.W21 = W21.copy()
-            self.W32 = W32.copy()
-            self.g1 = None
-            self.g2 = None
-            self.g3 = None
-
-        def __call__(self, X):
-            self.g1 = X
-            self.g2 = self.g1 @ self.W21.T
-            self.g3 = self.g2 @ self.W32.T
-            return self.g3
-
-    E = lambda fX, gX: fX - gX  # noqa: E731 (the notebook's lambdas, kept as written)
-    L = lambda fX, gX: np.sum(E(fX, gX) ** 2) / P  # noqa: E731
-    dgdW = lambda X: X[:, np.newaxis, :]  # noqa: E731
-    dgdX = lambda W: W[np.newaxis, :, :]  # noqa: E731
-    dLdW = lambda dLdg, X: np.mean(dLdg[:, :, np.newaxis] * dgdW(X), axis=0)  # noqa: E731
-    dLdX = lambda dLdg, W: np.sum(dLdg[:, :, np.newaxis] * dgdX(W), axis=1)  # noqa: E731
-
-    def grads(fX, g):
-        dLdg3 = -2 * E(fX, g.g3) / P
-        dLdW32 = dLdW(dLdg3, g.g2)
-        dLdg2 = dLdX(dLdg3, g.W32)
-        dLdW21 = dLdW(dLdg2, g.g1)
-        return dLdW21, dLdW32
-
-    def update(g, Y, lr=1):
-        dLdW21, dLdW32 = grads(Y, g)
-        g.W21 -= lr * dLdW21
-        g.W32 -= lr * dLdW32
-
-    return Network, L, update
-
-
-def run_notebook(W21, W32, X, Y, lrs):
-    """The notebook's training: for each lr one forward pass and one update (In[29], In[31]).
-
-    Returns the weights after every step and the notebook's loss L_nb before the first and
-    after every step.
-    """
-    Network, L, update = notebook_code(X.shape[0])
-    g = Network(W21, W32)
-    losses, weights = [L(Y, g(X))], []
-    for lr in lrs:
-        g(X)
-        update(g, Y, lr=lr)
-        weights.append((g.W21.copy(), g.W32.copy()))
-        losses.append(L(Y, g(X)))
-    return weights, np.array(losses)
 
 
 def rel(a, b) -> float:
@@ -112,7 +56,7 @@ LRS = [1.0, 10.0, 10.0, 10.0]
 def test_notebook_code_is_linnet_gd_at_two_lr_over_P(analysis, seed, white):
     X, Y, (W21, W32) = small_task(seed, white=white)
     P = X.shape[0]
-    nb_weights, nb_loss = run_notebook(W21, W32, X, Y, LRS)
+    nb_weights, nb_loss, _ = run_notebook(W21, W32, X, Y, LRS)
     stats = Statistics.from_data(X, Y)
     ws, losses = (W21, W32), [float(network.loss((W21, W32), X, Y))]
     for k, lr in enumerate(LRS):
@@ -134,7 +78,7 @@ def test_step_at_lr_over_P_is_half_the_notebook_step(white):
     X, Y, (W21, W32) = small_task(0, white=white)
     P = X.shape[0]
     stats = Statistics.from_data(X, Y)
-    [(V21, V32)], _ = run_notebook(W21, W32, X, Y, [10.0])
+    [(V21, V32)], _, _ = run_notebook(W21, W32, X, Y, [10.0])
     old = train.gradient_descent((W21, W32), stats, 10.0 / P, 1).weights
     for W0, Wold, Wnb in zip((W21, W32), old, (V21, V32)):
         # One step is W0 − η G, linear in η: round-off of the two gradients only (see above).
@@ -150,7 +94,7 @@ def test_bench_baseline_is_the_notebook_code(bench, analysis, seed):
     P = X.shape[0]
     V21, V32 = bench.notebook_train(W21, W32, X, Y, 1.0, 1)
     V21, V32 = bench.notebook_train(V21, V32, X, Y, 10.0, 3)
-    nb_weights, nb_loss = run_notebook(W21, W32, X, Y, LRS)
+    nb_weights, nb_loss, _ = run_notebook(W21, W32, X, Y, LRS)
     # The bench's loop is the notebook's code with its cells inlined: the same operations in the
     # same order, so the same bits.
     np.testing.assert_array_equal(V21, nb_weights[-1][0])
