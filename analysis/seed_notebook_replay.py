@@ -48,17 +48,18 @@ Differences that remain, and why:
   ‖W* − W32 W21‖ and ‖W_opt − W32 W21‖ to the least-squares optimum of the teacher data
   W_opt = Σ31 Σ11⁻¹ (= W* up to round-off: the targets are noiseless and Σ11 is invertible).
 
-What the replay shows on the embedded sample (first 1,000 of 4,000 rows; their Σ11 has
-eigenvalues 0.42-1.85), notebook → replay in the notebook's convention: initial loss
-22516.7 → 20422.4, error per unit 15.01 → 14.29, gradient rms 0.0423 → 0.0376 (W21) and
-0.2300 → 0.2088 (W32), after one step 11344.6 → 11128.5: the same draws on similar data,
-different Σ11. From there the two part: the replay goes through the catapult of
-``analysis/seed_notebook.py``'s ``notebook_schedule`` (the loss rises at step 3; this draw
-survives) and falls
-to the round-off floor: L_nb = 1.8e-9 at step 1000, ~2e-27 from step 3000, ending with
-‖W* − W32 W21‖ = 5e-14, ‖W21‖ = 28.2, ‖W32‖ = 7.0. The notebook's loss instead creeps from
-1.01 at step 1000 to 0.21 at step 10,000, each thousand steps taking off less (×0.76 … ×0.90).
-Gradient descent shrinks the error along an eigenvector of Σ11 at a rate proportional to its
+What the replay shows on the embedded sample (its first 1,000 of 4,000 rows, whose Σ11 has
+eigenvalues 0.42-1.85; measured on an Intel Xeon with AVX-512 and again with the AVX2 code
+generation emulated, the same to the table's 10 digits above the round-off floor), notebook →
+replay in the notebook's convention: initial loss 22516.7 → 20422.4, error per unit 15.01 →
+14.29, gradient rms 0.0423 → 0.0376 (W21) and 0.2300 → 0.2088 (W32), after one step 11344.6 →
+11128.5: the same draws on similar data, different Σ11. From there the two part. The replay
+goes through the catapult of ``analysis/seed_notebook.py``'s ``notebook_schedule`` (the loss
+rises at step 3; this draw survives) and falls to the round-off floor: L_nb = 1.8e-9 at step
+1000, ~1e-27 from step 3000, ending with ‖W* − W32 W21‖ ~ 5e-14 (round-off, whose digits differ
+between CPUs), ‖W21‖ = 28.2, ‖W32‖ = 7.0. The notebook's loss instead creeps from 1.01 at step
+1000 to 0.21 at step 10,000, each thousand steps taking off less (×0.76 … ×0.90). Gradient
+descent shrinks the error along an eigenvector of Σ11 at a rate proportional to its
 eigenvalue, so that is the signature of input directions with far smaller eigenvalues than
 any of the replay's: its 1,000 rows were further from white than these. With the data gone,
 which rows and which whitening stays open.
