@@ -1,49 +1,60 @@
 r"""The seed notebook's training run, reproduced over many random draws, with its step mapped to linnet's η.
 
 Writes ``results/seed_notebook.csv``: loss, ‖W32‖, ‖W21‖ (Frobenius) and ‖W* − W32 W21‖ (W* the
-teacher) of every seed, every 1,000 steps as the notebook printed them (``printed`` column) and on
-a log-spaced grid in between (for the figure), for three schedules.
+teacher) of every seed, at the steps the notebook printed (``printed`` column) and on a
+log-spaced grid in between (for the figure), for three schedules: below the stability bound,
+half the notebook's step and the notebook's own. The replay of the notebook itself, its own
+draws and non-white MNIST inputs, is ``analysis/seed_notebook_replay.py``.
 
 The notebook's run: N = 100 inputs, 20 hidden units, M = 10 outputs, P = 1000 samples, a teacher
 W* with i.i.d. N(0, 1) entries, targets y = W* x (noiseless), standard-normal initial weights
-(std 1, no fan-in scaling), one step at its lr = 1 and then 10,000 steps at its lr = 10.
+(std 1, no fan-in scaling), one step at its lr = 1 (In[29]) and then 10,000 steps at its
+lr = 10 (In[31]).
 Inputs here are exactly whitened Gaussian samples (:func:`whitened_gaussian_inputs`; pass another
 ``inputs`` function to :func:`make_task`, e.g. whitened MNIST, to switch them).
 
-**Step mapping.** The notebook's hand gradient averages :math:`e\,x^\top` over the samples and
-then divides by P once more, so its update is (1/P) × the gradient of linnet's loss
-:math:`\mathcal L = \frac{1}{2P}\sum_\mu\lVert y^\mu - W_{32}W_{21}x^\mu\rVert^2`:
+**Step mapping** (docs/theory.md#other-conventions, the seed notebook). The notebook's loss has no ½,
+:math:`\mathcal L_\text{nb} = \frac1P\sum_\mu\lVert y^\mu - g(x^\mu)\rVert^2 = 2\mathcal L` with
+linnet's :math:`\mathcal L = \frac{1}{2P}\sum_\mu\lVert y^\mu - W_{32}W_{21}x^\mu\rVert^2`; its
+hand gradient starts from :math:`\partial\mathcal L_\text{nb}/\partial g = -2E/P` (right for
+:math:`\mathcal L_\text{nb}`) and then ``np.mean``\ s the per-sample outer products, a second
+1/P. Its step ``W -= lr * grad`` is therefore :math:`W \leftarrow W - \text{lr}\cdot\frac2P\,
+\partial\mathcal L/\partial W`:
 
-.. math:: \eta_\text{linnet} = \text{lr}_\text{notebook} / P: \quad \text{lr } 1 \to \eta = 0.001,
-          \quad \text{lr } 10 \to \eta = 0.01, \quad \text{lr } 20 \to \eta = 0.02.
+.. math:: \eta = 2\,\text{lr}/P: \quad \text{lr } 1 \to \eta = 0.002, \quad
+          \text{lr } 10 \to \eta = 0.02 \quad (P = 1000).
 
-Whether the notebook's squared error carried the factor ½ is not recoverable from its printed
-numbers; if it did not, its gradient holds an extra factor 2 and its lr = 10 is η = 0.02. That
-reading is the ``double_lr`` experiment below, so both mappings are in the table.
+(An earlier version of this script read η = lr/P, half the notebook's step; that run is the
+``half_notebook`` experiment below. tests/test_seed_notebook.py runs the notebook's own loop.)
 
-Theory time (``time`` column) is the sum of the steps taken, 0.001 + (k − 1)·η at step k ≥ 1.
+Theory time (``time`` column) is the sum of the steps taken, 0.002 + (k − 1)·η at step k ≥ 1.
+The ``printed`` rows are the steps the notebook printed: 0, 1 and 1000, 2000, …, 10000 (its
+In[31] labels global steps; see :func:`printed_steps`); the run ends at step 10,001.
 
 Experiments (``experiment`` column; ``lr`` is the η of the main phase, ``lr_first`` that of step 1):
 
-- ``notebook_schedule``: 1 step at η = 0.001, then 10,000 at η = 0.01 (the notebook's run).
-- ``double_lr``: the same with the notebook's lr doubled to 20 (η = 0.02).
-- ``below_bound``: 10,001 steps at η = 0.001 (the notebook's lr = 1 throughout), below the
-  stability bound 2/λ computed from the initial weights.
+- ``below_bound``: 10,001 steps at η = 0.002 (the notebook's lr = 1 throughout), below the
+  stability bound 2/λ (η·λ = 0.40–0.50).
+- ``half_notebook``: 1 step at η = 0.002, then 10,000 at η = 0.01 (the notebook's lr 5).
+- ``notebook_schedule``: 1 step at η = 0.002, then 10,000 at η = 0.02 (the notebook's run).
 
 **Stability.** With whitened inputs the top eigenvalue of the Gauss-Newton matrix is
 λ = λ_max(W32 W32ᵀ) + λ_max(W21 W21ᵀ) (``sharpness_gn``, after step 1, per seed). For
-standard-normal weights λ ≈ (√20 + √10)² + (√100 + √20)² ≈ 270 at init and 210–260 after the
-first step, so η = 0.01 starts above the classical bound 2/λ ≈ 0.008 (η·λ = 2.1–2.6) and
-η = 0.001 is far below it. What the full run shows (50 seeds):
+standard-normal weights λ ≈ (√20 + √10)² + (√100 + √20)² ≈ 270 at init (221–278 over the
+draws) and 201–249 after the first step, so the classical bound is 2/λ ≈ 0.008–0.010. What the
+full run shows (50 seeds, whitened Gaussian inputs):
 
-- η = 0.01 (η·λ inside the catapult window 2–4): 0/50 diverge, unlike the issue's expectation.
-  The loss falls at every recorded step (no visible catapult): the weights shrink (‖W32‖ 14 → 4.8 by the
-  end) and η·λ falls from 2.1–2.6 to 1.6–1.8 within one or two steps, before the unstable
-  direction can grow; every draw reaches the round-off floor (loss ~1e-26) by step ~6,000.
-- η = 0.02 (η·λ = 4.2–5.2): 38/50 diverge within 9–13 steps; the 12 survivors go through a
-  catapult (the loss rises at steps 2–3, then falls). Which draws survive depends on the draw,
-  mostly but not only through λ (survivors 211–230, diverged 219–262).
-- η = 0.001: every draw converges, slowly (loss ~3e-3 after 10,001 steps).
+- η = 0.02, the notebook's step (η·λ = 4.0–5.0): **22/50 diverge**, at steps 10–16. The 28
+  survivors all go through a catapult: the loss rises 1.2–2.0× at steps 2–4, ‖W21‖ shrinks
+  from ≈ 44 to ≈ 26 and η·λ falls below 2, after which the loss falls to the round-off floor
+  (~1e-26) by step 515–962. Which draws survive depends on the draw, mostly but not only
+  through λ (survivors 201–232, diverged 213–249). Survivors end with ‖W21‖ = 23–27 and
+  ‖W32‖ = 7.4–9.4.
+- η = 0.01, half the notebook's step (η·λ = 2.0–2.5): 0/50 diverge. The loss falls at every
+  recorded step (no visible catapult): the weights shrink (‖W32‖ 11 → 2.6 within five steps)
+  and η·λ falls below 2 within one to four steps, before the unstable direction can grow;
+  every draw reaches the round-off floor by step 3,400–5,400.
+- η = 0.002: every draw converges, slowly (loss 5e-12 to 1e-6 after 10,001 steps).
 
 A diverged run is data: ``diverged`` is True on all its rows, ``diverged_step`` is the first step with a non-finite loss, and rows after it are dropped.
 
@@ -68,21 +79,22 @@ INIT_SCALE = 1.0
 STEPS_FULL, STEPS_QUICK = 10_000, 2_000  # steps of the main phase
 SEEDS_FULL, SEEDS_QUICK = 50, 5
 PRINT_EVERY = 1000
+LR_FIRST, LR_MAIN = 1.0, 10.0  # the notebook's lr of its first step (In[29]) and of its loop (In[31])
 N_LOG = 60  # log-spaced recording points between the printed ones, for the figure
 
 
 def eta_from_notebook(lr_notebook: float, n_samples: int = N_SAMPLES) -> float:
-    """linnet's step for the notebook's lr: its gradient is (1/P) × linnet's, so η = lr / P."""
-    return lr_notebook / n_samples
+    r"""linnet's step η for the notebook's ``lr``: its update is :math:`(2/P)\,\partial\mathcal L/\partial W`, so η = 2·lr / P."""
+    return 2.0 * lr_notebook / n_samples
 
 
 def schedules(steps: int) -> dict[str, list[tuple[int, float]]]:
     """Each experiment's phases as (number of steps, η)."""
-    first = (1, eta_from_notebook(1.0))
+    first = (1, eta_from_notebook(LR_FIRST))
     return {
-        "notebook_schedule": [first, (steps, eta_from_notebook(10.0))],
-        "double_lr": [first, (steps, eta_from_notebook(20.0))],
-        "below_bound": [(steps + 1, eta_from_notebook(1.0))],
+        "below_bound": [(steps + 1, eta_from_notebook(LR_FIRST))],
+        "half_notebook": [first, (steps, eta_from_notebook(LR_MAIN / 2))],
+        "notebook_schedule": [first, (steps, eta_from_notebook(LR_MAIN))],
     }
 
 
@@ -197,10 +209,20 @@ def member_rows(res: dict, record: np.ndarray, printed: np.ndarray, dist_column:
     return frames
 
 
-def recording_grid(total_steps: int, first_steps: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Recorded steps and which of them the notebook printed (0, 1, then every 1,000 steps)."""
-    printed = np.concatenate([[0, first_steps],
-                              np.arange(first_steps + PRINT_EVERY, total_steps + 1, PRINT_EVERY)])
+def printed_steps(total_steps: int) -> np.ndarray:
+    """Global steps at which the notebook printed its loss, up to ``total_steps``.
+
+    Step 0 (In[26]), step 1 (In[29], after its one step at lr 1), then In[31]'s lines: its loop
+    variable ``i`` counts the loop's own steps, so after iteration ``i`` the net has taken
+    ``1 + i`` steps, and ``(i + 1) % 1000 == 0`` prints "step i + 1" at global steps 1000,
+    2000, …, 10000. The loop's last step (global 10,001) prints nothing.
+    """
+    return np.concatenate([[0, 1], np.arange(PRINT_EVERY, total_steps + 1, PRINT_EVERY)])
+
+
+def recording_grid(total_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Recorded steps (log-spaced, the last one and the printed ones) and which the notebook printed."""
+    printed = printed_steps(total_steps)
     grid = np.union1d(train.log_steps(total_steps, N_LOG), printed)
     return grid, np.isin(grid, printed)
 
@@ -217,7 +239,7 @@ def simulate(*, quick: bool, inputs=whitened_gaussian_inputs, progress: bool = F
     draws = [network.init_gaussian((N_IN, HIDDEN, N_OUT), INIT_SCALE, rng=tables.rng_for(NAME, "init", seed))
              for seed in range(n_seeds)]
     weights = tuple(np.stack([d[l] for d in draws]) for l in range(2))
-    after_first = train.gradient_descent(weights, stats, eta_from_notebook(1.0), 1,
+    after_first = train.gradient_descent(weights, stats, eta_from_notebook(LR_FIRST), 1,
                                          record_steps=[1]).weights
     sharpness = gauss_newton_sharpness(after_first)
     record, printed = recording_grid(steps + 1)

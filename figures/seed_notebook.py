@@ -1,8 +1,9 @@
 """The seed notebook's run over many random draws: loss against step, converged and diverged draws.
 
-Reads ``seed_notebook.csv`` (``analysis/seed_notebook.py``). One panel per schedule, one line per
-seed, blue when the run converged and red when its loss became non-finite (its last finite loss
-is marked ×). η is linnet's step (η = notebook lr / P); the titles give the range of η·λ over
+Reads ``seed_notebook.csv`` (``analysis/seed_notebook.py``). One panel per regime (below the
+stability bound, half the notebook's step, the notebook's step), one line per seed, blue when
+the run converged and red when its loss became non-finite (its last finite loss is marked ×).
+η is linnet's step (η = 2 · notebook lr / P); the titles give the range of η·λ over
 the draws, with λ the Gauss-Newton sharpness after the first step (2/λ is the classical
 stability bound), and the fraction of draws that diverged. The step axis is logarithmic, so step 0 (the initial loss) is left out.
 """
@@ -17,11 +18,11 @@ from matplotlib.lines import Line2D
 import _common
 
 NAME = "seed_notebook"
-ORDER = ["below_bound", "notebook_schedule", "double_lr"]
+ORDER = ["below_bound", "half_notebook", "notebook_schedule"]
 TITLES = {
     "below_bound": "below the bound: η = {lr:g} throughout",
-    "notebook_schedule": "notebook: η = {first:g} once, then {lr:g}",
-    "double_lr": "notebook lr doubled: η = {first:g}, then {lr:g}",
+    "half_notebook": "half the notebook's step: η = {first:g} once, then {lr:g}",
+    "notebook_schedule": "the notebook's step: η = {first:g} once, then {lr:g}",
 }
 CONVERGED, DIVERGED = "C0", "C1"
 YMAX = 1e12

@@ -43,6 +43,8 @@ SCHEMAS: dict[str, list[str]] = {
     "mnist_seed_notebook": ["experiment", "dataset", "n_train", "lr", "seed", "step", "time",
                             "source", "loss", "norm_W21", "norm_W32", "dist_optimum", "diverged",
                             "diverged_step"],
+    "seed_notebook_replay": ["dataset", "n_train", "split", "cell", "quantity", "step", "time",
+                             "source", "loss_nb", "loss", "value", "linnet_value", "notebook_value"],
     # linnet.sweep / `python -m linnet sweep`: one row per network and recorded step.
     "sweep": ["experiment", "dataset", "depth", "width", "init", "init_scale", "lr", "seed",
               "step", "time", "source", "loss", "diverged", "diverged_step", "accuracy"],

@@ -83,14 +83,17 @@ def test_notebook_on_mnist_equals_notebook_on_gaussian(quick_tables):
     gauss = load_script("analysis/seed_notebook.py").simulate(quick=True)
     ours = tables.read(quick_tables / "mnist_seed_notebook.csv")
     ours = ours[ours.target == "teacher"]
-    for experiment in ("notebook_schedule", "below_bound"):
+    for experiment in ("below_bound", "half_notebook", "notebook_schedule"):
         a = gauss[gauss.experiment == experiment].sort_values(["seed", "step"])
         b = ours[ours.experiment == experiment].sort_values(["seed", "step"])
         np.testing.assert_array_equal(a.step.to_numpy(), b.step.to_numpy())
-        # The two Σ31 differ by round-off (~1e-15); the unstable first steps of the notebook's
-        # schedule amplify it to ~5e-10 relative in the loss. 1e-8 still fails at any real change.
-        np.testing.assert_allclose(b.loss.to_numpy(), a.loss.to_numpy(), rtol=1e-8)
-    for experiment in ("notebook_schedule", "below_bound", "double_lr"):
-        div_a = gauss[gauss.experiment == experiment].groupby("seed").diverged.first()
-        div_b = ours[ours.experiment == experiment].groupby("seed").diverged.first()
-        np.testing.assert_array_equal(div_a.to_numpy(), div_b.to_numpy())
+        # The two Σ31 differ by round-off (~1e-15); the unstable first steps amplify it to
+        # ~1e-11 relative in the loss (measured), under the 10-digit CSV format's 1e-9. Compared
+        # only between the round-off floor and the start of a divergence: below 1e-6 the loss
+        # (∝ ‖W − W̄‖²) is round-off of a difference, above 1e6 a diverging run grows any
+        # round-off with itself. 1e-8 still fails at any real change.
+        keep = ((a.loss > 1e-6) & (a.loss < 1e6)).to_numpy()
+        np.testing.assert_allclose(b.loss.to_numpy()[keep], a.loss.to_numpy()[keep], rtol=1e-8)
+        for column in ("diverged", "diverged_step"):  # the same draws diverge, at the same step
+            np.testing.assert_array_equal(a.groupby("seed")[column].first().to_numpy(),
+                                          b.groupby("seed")[column].first().to_numpy())

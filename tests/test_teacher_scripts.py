@@ -96,18 +96,29 @@ def test_teacher_loss_starts_and_ends_where_theory_says(quick_tables):
 
 
 def test_seed_notebook_schedule_and_divergence_bookkeeping(quick_tables):
+    from conftest import load_script
+
+    nbk = load_script("analysis/seed_notebook.py")
     df = tables.read(quick_tables / "seed_notebook.csv")
-    assert set(df.experiment) == {"notebook_schedule", "double_lr", "below_bound"}
+    assert set(df.experiment) == {"below_bound", "half_notebook", "notebook_schedule"}
     nb = df[df.experiment == "notebook_schedule"]
-    # The η mapping: notebook lr 1 and 10 are η = 1/P and 10/P with P = 1000.
-    # One division each, written to 10 significant digits: round-off only.
-    np.testing.assert_allclose(nb.lr_first, 1e-3, rtol=1e-12, atol=0)
-    np.testing.assert_allclose(nb.lr, 1e-2, rtol=1e-12, atol=0)
-    one = nb[nb.seed == 0].set_index("step")
-    np.testing.assert_allclose(one.loc[1, "time"], 1e-3, rtol=1e-12)
-    np.testing.assert_allclose(one.loc[1001, "time"], 1e-3 + 1000 * 1e-2, rtol=1e-12)
-    # The notebook printed every 1,000 steps: 0, 1, then 1001, 2001, ... (quick: 2,001 steps).
-    assert sorted(one.index[one.printed]) == [0, 1, 1001, 2001]
+    # The η mapping: the notebook's lr 1 and 10 are η = 2·lr/P (P = 1000), written to 10
+    # significant digits: round-off only.
+    eta1, eta10 = 2 * 1.0 / nbk.N_SAMPLES, 2 * 10.0 / nbk.N_SAMPLES
+    np.testing.assert_allclose(nb.lr_first, eta1, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(nb.lr, eta10, rtol=1e-12, atol=0)
+    # Time and printed rows on half_notebook (η = η10/2 after step 1), where no draw diverges.
+    one = df[(df.experiment == "half_notebook") & (df.seed == 0)].set_index("step")
+    np.testing.assert_allclose(one.loc[1, "time"], eta1, rtol=1e-12)
+    np.testing.assert_allclose(one.loc[1000, "time"], eta1 + 999 * eta10 / 2, rtol=1e-12)
+    # The notebook printed steps 0 and 1, then global steps 1000, 2000, ... (quick: 2,001 steps).
+    assert sorted(one.index[one.printed]) == [0, 1, 1000, 2000]
+    # Three regimes: η·λ (λ the Gauss-Newton sharpness after step 1) below the classical
+    # bound 2 for below_bound, above it for the other two.
+    first = df.groupby(["experiment", "seed"])[["lr", "sharpness_gn"]].first()
+    prod = first.lr * first.sharpness_gn
+    assert (prod["below_bound"] < 2).all() and (prod["half_notebook"] > 2).all()
+    assert (prod["notebook_schedule"] > 2).all()
     for (_, _), g in df.groupby(["experiment", "seed"]):
         assert g.diverged.nunique() == 1 and g.diverged_step.nunique() == 1
         if g.diverged.iloc[0]:

@@ -83,7 +83,9 @@ def whiten_exactly(X) -> np.ndarray:
     r"""Rotate-and-scale samples ``X`` (P, N) so that :math:`X^\top X/P = I` to round-off.
 
     Uses the symmetric (ZCA) square root of the sample correlation; needs P ≥ N and a
-    non-singular correlation. The inputs are not centred: linnet's statistics are
+    non-singular correlation. The symmetric root :math:`Q\Lambda^{-1/2}Q^\top` does not depend
+    on the signs of the eigenvectors, so unlike PCA whitening (:func:`linnet.data.fit_whitening`)
+    it needs no sign convention. The inputs are not centred: linnet's statistics are
     uncentred second moments, and whitening them is what makes :math:`\Sigma_{11} = I`.
     """
     X = as_float_array(X, "X", ndim=2, fix=DATA_FIX)

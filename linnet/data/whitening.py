@@ -22,6 +22,10 @@ Convention
 Variances are divided by P (the number of training samples), never P − 1, matching linnet's
 :math:`\Sigma_{11} = X^\top X / P` (DESIGN.md). ``sklearn.decomposition.PCA(whiten=True)``
 divides by P − 1 and gives :math:`\Sigma_{11} = \tfrac{P-1}{P} I` instead (docs/theory.md#other-conventions).
+Each principal axis (a row of ``components``) has its entry of largest magnitude positive.
+An eigen-solver returns each eigenvector up to sign, and which sign depends on the solver and
+its build; fixing it makes the whitened coordinates, hence every table and replay built on
+them, the same on every machine (the whitened coordinates of component j flip with its sign).
 After the eigen-decomposition of the covariance a second, k × k correction
 :math:`T \leftarrow T\,S^{-1/2}` with :math:`S = T^\top C T` removes the round-off of the
 eigen-solver, so Σ11 equals I to the round-off of the products themselves (about 1e-13 at P = 60,000)
@@ -167,8 +171,9 @@ def fit_whitening(X, n_components: int, *, rtol: float = 1e-9) -> Whitener:
     With :math:`C = \tfrac1P \sum_\mu (x^\mu - m)(x^\mu - m)^\top = Q \Lambda Q^\top`, the
     transform is :math:`T = Q_k \Lambda_k^{-1/2} S^{-1/2}`, where :math:`S = \Lambda_k^{-1/2}
     Q_k^\top C Q_k \Lambda_k^{-1/2}` (equal to I up to the eigen-solver's round-off), so that
-    :math:`T^\top C T = I` to machine precision. Costs one pass over X (the D × D covariance)
-    and one symmetric eigen-decomposition.
+    :math:`T^\top C T = I` to machine precision. Each column of :math:`Q_k` is signed so that
+    its entry of largest magnitude is positive (the module's sign convention). Costs one pass
+    over X (the D × D covariance) and one symmetric eigen-decomposition.
 
     References
     ----------

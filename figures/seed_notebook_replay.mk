@@ -1,0 +1,9 @@
+# The seed notebook replayed on its own draws and MNIST inputs (analysis/seed_notebook_replay.py).
+# An MNIST-family table: it goes where figures/mnist.mk's rules put them (results/$(DATA_OUT)/,
+# built with DATA and DATA_DIR), and its figure beside the other MNIST figures.
+TABLES += results/$(DATA_OUT)/seed_notebook_replay.csv
+FIGURES += figures/out/$(DATA_OUT)/seed_notebook_replay.png
+
+figures/out/$(DATA_OUT)/seed_notebook_replay.png: results/$(DATA_OUT)/seed_notebook_replay.csv
+# It takes the step mapping and the printed steps from analysis/seed_notebook.py.
+results/$(DATA_OUT)/seed_notebook_replay.csv: analysis/seed_notebook.py
