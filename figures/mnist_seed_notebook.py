@@ -17,12 +17,19 @@ import sys
 import _common
 
 NAME = "mnist_seed_notebook"
-TEACHER = [("notebook_schedule", "C0"), ("half_notebook", "C1"), ("below_bound", "C2")]
 LABELS = [("labels_small_init", "C0"), ("labels_notebook_init", "C3")]
-CEILING = 1e8  # top of the axes; diverged runs are drawn up to it and marked ×
+CEILING = 1e8  # diverged runs are drawn up to here and marked ×; a panel without any keeps its own scale
+
+
+def _teacher_experiments(t):
+    """Every random-teacher experiment of the table, one colour each: the notebook's schedule
+    first, then the others by name (the analysis may add schedules; each gets drawn)."""
+    names = sorted(set(t.experiment) - set(dict(LABELS)), key=lambda e: (e != "notebook_schedule", e))
+    return [(e, f"C{i % 10}") for i, e in enumerate(names)]
 
 
 def _panel(ax, t, experiments, column):
+    any_diverged = False
     for experiment, color in experiments:
         g = t[t.experiment == experiment]
         if g.empty:
@@ -38,8 +45,10 @@ def _panel(ax, t, experiments, column):
             ax.loglog(gs.step, y, color=color, linewidth=0.7, alpha=0.5,
                       label=f"{experiment} (η={eta:g}): {n_div}/{n} diverged" if i == 0 else None)
             if gs.diverged.iloc[0]:
+                any_diverged = True
                 ax.plot(gs.step.iloc[-1], CEILING, "x", color=color, markersize=4)
-    ax.set_ylim(top=CEILING * 10)
+    if any_diverged:  # room for the × marks above the clipped curves
+        ax.set_ylim(top=CEILING * 10)
     ax.legend(fontsize=7, loc="lower left")
 
 
@@ -49,12 +58,13 @@ def main(argv=None) -> int:
     dataset = t["dataset"].iloc[0]
     fig, axes = _common.figure(2, 1, width=11.0, height=4.3)
     ax, axr = axes[0]
-    _panel(ax, t, TEACHER, "loss")
+    _panel(ax, t, _teacher_experiments(t), "loss")
+    # Two-line titles: on one line each the two ran into each other over the gap.
     ax.set(xlabel="step", ylabel="loss (linnet's ½-per-sample convention)",
-           title=f"notebook on whitened {dataset} (first {int(t.n_train.iloc[0])}): random teacher")
+           title=f"notebook on whitened {dataset} (first {int(t.n_train.iloc[0])}):\nrandom teacher")
     _panel(axr, t, LABELS, "dist_optimum")
     axr.set(xlabel="step", ylabel="‖C31 − W32 W21‖_F",
-            title="done right: real ±1 labels, W32 W21 → C31 = Σ31")
+            title="done right: real ±1 labels,\nW32 W21 → C31 = Σ31")
     fig.tight_layout()
     _common.save(fig, args.out)
     return 0

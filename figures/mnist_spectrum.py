@@ -29,9 +29,12 @@ def main(argv=None) -> int:
     ax_lin.bar(mode[~zero], s[~zero], color="C0", label="s_α > 0")
     ax_lin.bar(mode[zero], s[zero], color="C1")
     for m in mode[zero]:
+        # The arrow leaves the text's lower right corner, straight down onto the empty bar at
+        # x = m: from the text's centre it ran diagonally across the bar before it.
         ax_lin.annotate("s₁₀ ≈ 0 by construction\n(rank Σ31 ≤ 9 on centred inputs)", (m, 0),
-                        xytext=(m + 0.4, 1.15 * s.max()), ha="right",
-                        arrowprops=dict(arrowstyle="->", color="C1"), color="C1", fontsize=8)
+                        xytext=(m + 0.1, 1.15 * s.max()), ha="right", va="bottom",
+                        arrowprops=dict(arrowstyle="->", color="C1", relpos=(1.0, 0.0)),
+                        color="C1", fontsize=8)
     ax_lin.set_ylim(0, 1.35 * s.max())
     ax_lin.set(xlabel="mode α", ylabel="singular value s_α of Σ31", xticks=mode,
                title=f"{dataset}: spectrum of Σ31")

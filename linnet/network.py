@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._random import random_orthogonal
-from ._validation import as_float_array, check_rng, check_samples, positive_float, positive_int
+from ._validation import (as_float_array, check_modes, check_rng, check_samples, check_stats,
+                          layer_arrays, positive_float, positive_int)
 
 if TYPE_CHECKING:  # annotations only: network needs nothing of linnet but validation (DESIGN.md)
     from .stats import Modes, Statistics
@@ -59,36 +60,8 @@ def check_weights(weights, *, n_in: int | None = None, n_out: int | None = None)
     ValueError
         When the widths do not chain, the ensemble axes differ or a matrix is not finite.
     """
-    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or len(weights) == 0:
-        raise TypeError(
-            "weights must be a non-empty tuple of matrices (W1, ..., WL); "
-            f"got {type(weights).__name__}"
-        )
     fix = "weights must be finite (a diverged run's weights cannot be trained further)"
-    out = tuple(as_float_array(W, f"W{l + 1}", ndim=(2, 3), fix=fix) for l, W in enumerate(weights))
-    lead = out[0].shape[:-2]
-    for l, W in enumerate(out):
-        if W.shape[:-2] != lead:
-            raise ValueError(
-                f"W{l + 1} has ensemble axes {W.shape[:-2]} but W1 has {lead}; every layer "
-                "needs the same leading axes"
-            )
-        if l and W.shape[-1] != out[l - 1].shape[-2]:
-            raise ValueError(
-                f"W{l + 1} must have shape (n_{l + 2}, {out[l - 1].shape[-2]}) to follow "
-                f"W{l} of shape {out[l - 1].shape[-2:]}; got {W.shape[-2:]}"
-            )
-    if n_in is not None and out[0].shape[-1] != n_in:
-        raise ValueError(
-            f"W1 must have {n_in} columns to match the inputs (N = {n_in}); got shape "
-            f"{out[0].shape[-2:]}"
-        )
-    if n_out is not None and out[-1].shape[-2] != n_out:
-        raise ValueError(
-            f"W{len(out)} must have {n_out} rows to match the targets (M = {n_out}); got "
-            f"shape {out[-1].shape[-2:]}"
-        )
-    return out
+    return layer_arrays(weights, n_in=n_in, n_out=n_out, fix=fix)
 
 
 def stack(networks) -> Weights:
@@ -118,11 +91,21 @@ def stack(networks) -> Weights:
 
 def widths(weights) -> tuple[int, ...]:
     """Layer widths ``(n_1, ..., n_{L+1})`` = (N, hidden..., M) of a network."""
+    weights = layer_arrays(weights)
     return (weights[0].shape[-1],) + tuple(W.shape[-2] for W in weights)
 
 
 def end_to_end(weights) -> np.ndarray:
-    """The end-to-end map :math:`W = W_L \\cdots W_1`, shape (..., M, N)."""
+    """The end-to-end map :math:`W = W_L \\cdots W_1`, shape (..., M, N).
+
+    The layers' shapes are checked (they must chain); non-finite entries pass, so the map of a
+    diverged run's weights can be inspected.
+    """
+    return _end_to_end(layer_arrays(weights))
+
+
+def _end_to_end(weights) -> np.ndarray:
+    """Unchecked kernel of :func:`end_to_end` (the training loops call it every step)."""
     P = weights[-1]
     for W in reversed(weights[:-1]):
         P = P @ W
@@ -132,7 +115,19 @@ def end_to_end(weights) -> np.ndarray:
 # ---------------------------------------------------------------------------- forward, loss
 def forward(weights, X) -> np.ndarray:
     """Network outputs for inputs ``X`` (P, N): ``X @ W1.T @ ... @ WL.T``, shape (..., P, M)."""
-    H = np.asarray(X, dtype=np.float64)
+    weights = layer_arrays(weights)
+    X = as_float_array(X, "X", ndim=2)
+    if X.shape[1] != weights[0].shape[-1]:
+        raise ValueError(
+            f"X must have N = {weights[0].shape[-1]} columns, the input width of W1 of shape "
+            f"{weights[0].shape[-2:]}; got X of shape {X.shape}. Rows are samples: pass X of "
+            "shape (P, N)"
+        )
+    return _forward(weights, X)
+
+
+def _forward(weights, X) -> np.ndarray:
+    H = X
     for W in weights:
         H = H @ np.swapaxes(W, -1, -2)
     return H
@@ -141,7 +136,7 @@ def forward(weights, X) -> np.ndarray:
 def loss(weights, X, Y) -> np.ndarray:
     r"""Loss :math:`\frac{1}{2P}\sum_\mu\lVert y^\mu - W x^\mu\rVert^2` on samples ``X`` (P, N), ``Y`` (P, M)."""
     weights, X, Y = _check_samples(weights, X, Y)
-    R = Y - forward(weights, X)
+    R = Y - _forward(weights, X)
     return 0.5 * np.sum(R * R, axis=(-2, -1)) / X.shape[0]
 
 
@@ -153,6 +148,7 @@ def _check_samples(weights, X, Y):
 
 def loss_from_stats(weights, stats: Statistics) -> np.ndarray:
     """The same loss computed from the statistics alone (no pass over the samples)."""
+    check_stats(stats)
     return stats.loss(end_to_end(weights))
 
 
@@ -199,8 +195,9 @@ def gradients(weights, stats: Statistics) -> list[np.ndarray]:
 
     .. math:: \partial\mathcal L/\partial W_l = -(W_L\cdots W_{l+1})^\top E\,(W_{l-1}\cdots W_1)^\top.
     """
+    check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
-    return _grads_from_error(weights, stats.sigma31 - _times_sigma11(end_to_end(weights), stats))
+    return _grads_from_error(weights, stats.sigma31 - _times_sigma11(_end_to_end(weights), stats))
 
 
 def _times_sigma11(W: np.ndarray, stats: Statistics) -> np.ndarray:
@@ -232,7 +229,12 @@ def _backprop(weights, X, Y) -> list[np.ndarray]:
 
 # ---------------------------------------------------------------------------- initialisation
 def _check_widths(widths_) -> tuple[int, ...]:
-    if isinstance(widths_, (int, np.integer)) or len(widths_) < 2:
+    if isinstance(widths_, (str, bytes)) or not isinstance(widths_, (Sequence, np.ndarray)):
+        raise TypeError(
+            "widths must be a sequence of layer sizes, e.g. (100, 20, 10); "
+            f"got {type(widths_).__name__} {widths_!r}"
+        )
+    if len(widths_) < 2:
         raise ValueError(
             "widths must list at least the input and output sizes, e.g. (100, 20, 10); "
             f"got {widths_!r}"
@@ -313,6 +315,7 @@ def init_aligned(
     -------
     tuple of ndarray
     """
+    check_modes(modes)
     ws = _check_widths(widths_)
     N, M = ws[0], ws[-1]
     if modes.U.shape[0] != M or modes.V.shape[0] != N:
@@ -423,7 +426,7 @@ def init_orthogonal(
 def _one_zero_balanced(ws, scale, rng):
     L = len(ws) - 1
     k = min(ws)
-    G = end_to_end(tuple(rng.standard_normal((n_out, n_in)) * scale
+    G = _end_to_end(tuple(rng.standard_normal((n_out, n_in)) * scale
                          for n_in, n_out in zip(ws[:-1], ws[1:])))
     U, S, Vt = np.linalg.svd(G, full_matrices=False)
     a = S[:k] ** (1.0 / L)

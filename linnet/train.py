@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.integrate
 
-from ._validation import as_float_array, check_rng, check_samples, nonnegative_int, positive_int
-from .network import _backprop, _grads_from_error, check_weights, end_to_end
+from ._validation import (as_float_array, check_rng, check_samples, check_stats, nonnegative_int, positive_float,
+                          positive_int, real_array)
+from .network import _backprop, _end_to_end, _grads_from_error, check_weights
 from .stats import Statistics
 from .theory.deep import stability_bound  # re-exported: the bound names the step a run may take
 
@@ -55,6 +56,10 @@ class Trajectory:
         First step with a non-finite loss (−1 if none).
     message : str
         Empty, or why a run diverged with the stability bound.
+    extra : dict
+        What else the run knows of itself: ``method`` ("gradient descent", "SGD",
+        "gradient flow"), ``kernel`` (which implementation ran) and ``steps`` (steps taken
+        or asked for); :meth:`__repr__` shows them.
     """
 
     step: np.ndarray
@@ -68,6 +73,41 @@ class Trajectory:
     history: list | None = None
     message: str = ""
     extra: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """One line: what ran, the network, how far, and how it ended (never the arrays)."""
+        parts = [self.extra.get("method", "training run")]
+        if "kernel" in self.extra:
+            parts[0] += f" [{self.extra['kernel']}]"
+        W1 = self.weights[0] if self.weights else None
+        if W1 is not None:
+            widths = [W1.shape[-1], *(W.shape[-2] for W in self.weights)]
+            parts.append(f"depth {len(self.weights)} ({'-'.join(map(str, widths))})")
+            if W1.ndim > 2:
+                parts.append(f"{int(np.prod(W1.shape[:-2]))} members")
+        if "steps" in self.extra:
+            parts.append(f"{self.extra['steps']} steps")
+        elif np.size(self.time):
+            parts.append(f"t from {np.min(self.time):.4g} to {np.max(self.time):.4g}")
+        parts.append(f"{np.size(self.step)} recorded")
+        parts.append(_final_loss_text(self.loss))
+        n_div = int(np.count_nonzero(self.diverged))
+        if n_div:
+            parts.append(f"{n_div} diverged")
+        return f"Trajectory({', '.join(parts)})"
+
+
+def _final_loss_text(loss) -> str:
+    """``final loss 0.0123`` for one run, ``final loss 0.001 to 0.2`` for an ensemble."""
+    last = np.asarray(loss)
+    if last.ndim == 0 or last.shape[0] == 0:
+        return "no loss recorded"
+    last = last[-1]
+    finite = last[np.isfinite(last)]
+    if finite.size == 0:
+        return "final loss non-finite"
+    lo, hi = finite.min(), finite.max()
+    return f"final loss {lo:.4g}" if lo == hi else f"final loss {lo:.4g} to {hi:.4g}"
 
 
 def _check_record(record_steps, steps: int) -> np.ndarray:
@@ -84,13 +124,16 @@ def _check_record(record_steps, steps: int) -> np.ndarray:
 
 
 def _check_lr(lr, lead: tuple) -> np.ndarray:
-    lr = np.asarray(lr, dtype=np.float64)
+    lr = real_array(lr, "lr", fix="Pass the step size η as a float, e.g. lr=0.1, or one per member")
     if lr.ndim > len(lead) or (lr.ndim and lr.shape != lead[: lr.ndim] and lr.shape != lead):
         raise ValueError(
             f"lr must be a scalar or have the ensemble shape {lead}; got shape {lr.shape}"
         )
     if not np.all(np.isfinite(lr)) or np.any(lr <= 0):
-        raise ValueError(f"lr must be finite and > 0; got {lr if lr.ndim else float(lr)}")
+        raise ValueError(
+            f"lr must be finite and > 0; got {lr if lr.ndim else float(lr)}. Pass a step size "
+            "below the stability bound (train.stability_bound), e.g. lr=0.1"
+        )
     return np.broadcast_to(lr, lead).copy() if lead else lr
 
 
@@ -163,14 +206,18 @@ def gradient_descent(
     weights. A member whose loss becomes non-finite is marked diverged and frozen; the others go
     on. Floating-point overflow in a diverging member is expected data, not an error.
     """
+    check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
     steps = nonnegative_int(steps, "steps")
     lead = weights[0].shape[:-2]
     lr = _check_lr(lr, lead)
     rec = _check_record(record_steps, steps)
     use_numba = _use_numba(kernel, len(weights), stats, int(np.prod(lead, dtype=np.int64)))
-    return _run_gd([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
-                   use_numba)
+    tr = _run_gd([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
+                 use_numba)
+    tr.extra.update(method="gradient descent", kernel="numba" if use_numba else "numpy",
+                    steps=steps)
+    return tr
 
 
 #: Members from which ``kernel="auto"`` prefers the numba kernel: it steps members 8 at a time
@@ -239,7 +286,7 @@ def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn=None):
     bar = _progress(steps, progress)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k in range(steps + 1):
-            P = end_to_end(ws)
+            P = _end_to_end(ws)
             D = P - Wopt
             G = D if white else D @ s11  # -E: the end-to-end gradient of the full-batch loss
             loss = stats._residual + 0.5 * np.sum(D * G, axis=(-2, -1))
@@ -573,14 +620,19 @@ def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
         F[idx] = W
 
 
-def _progress(total: int, enabled: bool):
+def _progress(total, enabled: bool, **options):
+    """A tqdm bar over ``total`` steps, shown only on a terminal; None when not ``enabled``.
+
+    ``options`` go to tqdm (e.g. ``unit``, ``unit_scale``, ``delay``).
+    """
     if not enabled:
         return None
     import sys
 
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="step", disable=not sys.stderr.isatty(), leave=False)
+    options = {"unit": "step", **options}
+    return tqdm(total=total, disable=not sys.stderr.isatty(), leave=False, **options)
 
 
 def sgd(
@@ -637,8 +689,10 @@ def sgd(
         idx = perm[j * batch_size:(j + 1) * batch_size]
         return _backprop(ws, X[idx], Y[idx])  # unchecked: a dead member may hold inf
 
-    return _run([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
-                grad_fn=grad_fn)
+    tr = _run([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
+              grad_fn=grad_fn)
+    tr.extra.update(method=f"SGD (batch {batch_size} of {P})", steps=steps)
+    return tr
 
 
 def gradient_flow(
@@ -649,6 +703,7 @@ def gradient_flow(
     rtol: float = 1e-10,
     atol: float = 1e-12,
     method: str = "DOP853",
+    progress: bool = True,
 ) -> Trajectory:
     r"""Integrate gradient flow :math:`\dot W_l = -\partial\mathcal L/\partial W_l` with ``scipy.integrate.solve_ivp``.
 
@@ -657,42 +712,84 @@ def gradient_flow(
 
     Parameters
     ----------
-    times : array_like of float
+    weights : tuple of ndarray
+        Initial ``(W1, ..., WL)``, shapes (n_{l+1}, n_l).
+    stats : Statistics
+        The task (``Statistics.from_data(X, Y)``).
+    times : array_like of float, shape (T,)
         Increasing times t ≥ 0 at which to record (t = 0 is the initial state).
     rtol, atol : float
-        Integrator tolerances.
+        Integrator tolerances (> 0).
+    method : str
+        A ``solve_ivp`` method.
+    progress : bool
+        Show a tqdm bar of the integrated time t / times[-1] when stderr is a terminal (it
+        appears only for runs longer than a second). Reading the bar changes no number.
+
+    Returns
+    -------
+    Trajectory
+        ``step`` counts the recorded points 0..T−1; ``history`` holds every layer at each.
     """
+    check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
     if weights[0].ndim != 2:
         raise ValueError("gradient_flow takes a single network (no ensemble axis); loop over members")
-    t = as_float_array(times, "times", ndim=1)
-    if t.min() < 0 or np.any(np.diff(t) <= 0):
-        raise ValueError("times must be increasing and >= 0")
+    t = _check_times(times)
+    rtol, atol = positive_float(rtol, "rtol"), positive_float(atol, "atol")
     shapes = [W.shape for W in weights]
     sizes = np.cumsum([0] + [W.size for W in weights])
 
     def unpack(y):
         return tuple(y[a:b].reshape(s) for a, b, s in zip(sizes[:-1], sizes[1:], shapes))
 
-    def rhs(_t, y):
+    # The bar follows the time at which the solver evaluates the flow: it only reads the
+    # solver's progress, so the integration is the same with or without it.
+    bar = _progress(float(t[-1]), progress, unit="t", unit_scale=True, delay=_FLOW_BAR_DELAY)
+
+    def rhs(t_, y):
+        if bar is not None and t_ > bar.n:
+            bar.update(t_ - bar.n)
         ws = unpack(y)
         E = stats.sigma31 - _end_to_end_times_s11(ws, stats)
         return -np.concatenate([g.ravel() for g in _grads_from_error(ws, E)])
 
     y0 = np.concatenate([W.ravel() for W in weights])
-    sol = scipy.integrate.solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, rtol=rtol, atol=atol,
-                                    method=method)
+    try:
+        sol = scipy.integrate.solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, rtol=rtol,
+                                        atol=atol, method=method)
+    finally:
+        if bar is not None:
+            bar.close()
     if not sol.success:
         raise RuntimeError(f"solve_ivp failed: {sol.message}")
     hist = [unpack(sol.y[:, i]) for i in range(t.size)]
-    products = np.stack([end_to_end(ws) for ws in hist])
+    products = np.stack([_end_to_end(ws) for ws in hist])
     return Trajectory(
         step=np.arange(t.size), time=t, loss=stats.loss(products), product=products,
         weights=hist[-1], diverged=np.asarray(False), diverged_step=np.asarray(-1),
         lr=np.asarray(np.nan), history=hist,
+        extra={"method": "gradient flow", "kernel": f"solve_ivp {method}"},
     )
 
 
+#: Seconds before :func:`gradient_flow` shows its bar: most flows take well under a second,
+#: and a bar that flashes for each of them is noise.
+_FLOW_BAR_DELAY = 1.0
+
+
+def _check_times(times) -> np.ndarray:
+    """Recording times of :func:`gradient_flow`: 1-D, increasing, >= 0."""
+    t = as_float_array(times, "times", ndim=1, fix="pass finite times, e.g. np.linspace(0, 10, 101)")
+    if t.min() < 0 or np.any(np.diff(t) <= 0):
+        shown = np.array2string(t, threshold=6, precision=4)
+        raise ValueError(
+            f"times must be increasing and >= 0; got {shown}. Pass e.g. np.linspace(0, 10, 101) "
+            "(np.unique sorts and removes repeats)"
+        )
+    return t
+
+
 def _end_to_end_times_s11(ws, stats):
-    P = end_to_end(ws)
+    P = _end_to_end(ws)
     return P if stats.is_white else P @ stats.sigma11

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linnet import Statistics, network, theory, train
+from linnet import Statistics, metrics, network, theory, train
 from linnet.data import teacher_task
 
 
@@ -263,3 +263,146 @@ def test_theory_arguments():
         theory.half_learning_step(1.0, 0.1, -1.0)
     with pytest.raises(ValueError, match="t contains 1 NaN"):
         theory.mode_strength([0.0, np.nan], 1.0, 0.1)
+
+
+# ----------------------------------------------------------------------------- argument types (issue 8 §4)
+@pytest.mark.parametrize("lr", ["0.1", "abc", None, True, 0.1 + 0j])
+def test_lr_of_wrong_type_is_named(stats, ws, task, lr):
+    # numpy would parse "0.1", make None NaN and True 1.0: each must be refused, naming lr.
+    fix = r"lr must be a real number or an array of them; got .*Pass the step size η as a float"
+    with pytest.raises(TypeError, match=fix):
+        train.gradient_descent(ws, stats, lr, 10)
+    with pytest.raises(TypeError, match=fix):
+        train.sgd(ws, task.X, task.Y, lr, 5, batch_size=5, rng=np.random.default_rng(0))
+
+
+def test_lr_message_shows_the_string_that_came(stats, ws):
+    with pytest.raises(TypeError, match=r"got str 'abc'"):
+        train.gradient_descent(ws, stats, "abc", 10)
+
+
+@pytest.mark.parametrize("steps, error", [(2.5, TypeError), ("10", TypeError), (True, TypeError),
+                                          (-1, ValueError)])
+def test_steps_of_wrong_type_or_sign(stats, ws, task, steps, error):
+    match = "steps must be an integer; got .*pass a whole number" if error is TypeError \
+        else "steps must be >= 0; got -1"
+    with pytest.raises(error, match=match):
+        train.gradient_descent(ws, stats, 0.1, steps)
+    with pytest.raises(error, match=match):
+        train.sgd(ws, task.X, task.Y, 0.1, steps, batch_size=5, rng=np.random.default_rng(0))
+
+
+def test_samples_where_statistics_belong(task, ws):
+    fix = r"stats must be a linnet.Statistics; got ndarray .*shape \(30, 6\).*Statistics.from_data\(X, Y\)"
+    with pytest.raises(TypeError, match=fix):
+        train.gradient_descent(ws, task.X, 0.1, 10)
+    with pytest.raises(TypeError, match=fix):
+        train.gradient_flow(ws, task.X, [0.0, 1.0])
+    with pytest.raises(TypeError, match=fix):
+        network.gradients(ws, task.X)
+    with pytest.raises(TypeError, match=fix):
+        network.loss_from_stats(ws, task.X)
+    with pytest.raises(TypeError, match=fix):
+        metrics.distance_to_optimum(np.zeros((4, 6)), task.X)
+
+
+def test_statistics_where_modes_belong(stats, ws):
+    with pytest.raises(TypeError, match="modes must be a linnet Modes object; got Statistics: pass stats.modes"):
+        metrics.mode_strength_diagonal(np.zeros((4, 6)), stats)
+    with pytest.raises(TypeError, match="modes must be a linnet Modes object; got Statistics"):
+        theory.effective_initial_strength(ws, stats)
+    with pytest.raises(TypeError, match="modes must be a linnet Modes object; got ndarray"):
+        network.init_aligned(np.eye(4), (6, 5, 4), 0.1)
+
+
+@pytest.mark.parametrize("times, match", [
+    ("abc", "times must be a numeric array of real numbers; got str 'abc'"),
+    (None, "times must be a numeric array; got None"),
+])
+def test_gradient_flow_times_of_wrong_type(stats, ws, times, match):
+    with pytest.raises(TypeError, match=match):
+        train.gradient_flow(ws, stats, times)
+
+
+def test_gradient_flow_times_message_shows_them(stats, ws):
+    with pytest.raises(ValueError, match=r"times must be increasing and >= 0; got \[1\.  0\.5\]\. Pass e\.g\."):
+        train.gradient_flow(ws, stats, [1.0, 0.5])
+
+
+@pytest.mark.parametrize("name", ["rtol", "atol"])
+@pytest.mark.parametrize("value, error", [("1e-8", TypeError), (0.0, ValueError), (-1e-8, ValueError)])
+def test_gradient_flow_tolerances(stats, ws, name, value, error):
+    with pytest.raises(error, match=rf"{name} must be a"):
+        train.gradient_flow(ws, stats, [0.0, 1.0], **{name: value})
+
+
+@pytest.mark.parametrize("widths", [None, "100-20-10", 100])
+def test_widths_not_a_sequence(widths):
+    with pytest.raises((TypeError, ValueError), match=r"widths must .*e\.g\. \(100, 20, 10\)"):
+        network.init_gaussian(widths, 0.1, rng=np.random.default_rng(0))
+
+
+# ----------------------------------------------------------------------------- shapes that do not fit
+def test_mode_strength_shapes_named():
+    match = (r"t, s, u0 must broadcast against each other.*got shapes t \(3,\), s \(4,\), u0 \(2,\)"
+             r".*t\[:, None\]")
+    with pytest.raises(ValueError, match=match):
+        theory.mode_strength(np.ones(3), np.ones(4), np.full(2, 0.1))
+
+
+def test_mode_strength_diagonal_shapes_named(stats):
+    match = r"product must have shape \(\.\.\., 4, 6\) \(M outputs, N inputs\) to match the modes; got shape \(4, 7\)"
+    with pytest.raises(ValueError, match=match):
+        metrics.mode_strength_diagonal(np.zeros((4, 7)), stats.modes)
+    with pytest.raises(ValueError, match=match):
+        metrics.mode_strengths(np.zeros((4, 7)), stats.modes)
+    with pytest.raises(ValueError, match=match):
+        metrics.max_offdiagonal(np.zeros((4, 7)), stats.modes)
+    with pytest.raises(ValueError, match=r"product must have shape \(\.\.\., 4, 6\) .* to match the statistics"):
+        metrics.distance_to_optimum(np.zeros((6, 4)), stats)
+
+
+def test_effective_initial_strength_shapes_named(stats):
+    with pytest.raises(ValueError, match=r"W1 must have 6 columns to match the inputs \(N = 6\); got shape \(5, 7\)"):
+        theory.effective_initial_strength((np.ones((5, 7)), np.ones((4, 5))), stats.modes)
+    with pytest.raises(ValueError, match=r"W2 must have 4 rows to match the targets \(M = 4\); got shape \(3, 5\)"):
+        theory.effective_initial_strength((np.ones((5, 6)), np.ones((3, 5))), stats.modes)
+    with pytest.raises(ValueError, match=r"W2 must have shape \(n_3, 5\) to follow W1"):
+        theory.effective_initial_strength((np.ones((5, 6)), np.ones((4, 3))), stats.modes)
+
+
+def test_forward_shapes_named(ws):
+    with pytest.raises(ValueError, match=r"X must have N = 6 columns, the input width of W1 of shape \(5, 6\); "
+                                         r"got X of shape \(3, 7\)"):
+        network.forward(ws, np.ones((3, 7)))
+    with pytest.raises(ValueError, match=r"W2 must have shape \(n_3, 5\) to follow W1"):
+        network.forward((np.ones((5, 6)), np.ones((4, 3))), np.ones((3, 6)))
+
+
+def test_end_to_end_shapes_named_but_non_finite_allowed():
+    with pytest.raises(ValueError, match=r"W2 must have shape \(n_3, 5\) to follow W1 of shape \(5, 6\); got \(4, 3\)"):
+        network.end_to_end((np.ones((5, 6)), np.ones((4, 3))))
+    # A diverged run's weights hold inf: their map must still be computable for inspection.
+    W = network.end_to_end((np.full((1, 1), np.inf), np.ones((1, 1))))
+    assert np.isinf(W).all()
+
+
+def test_weight_metrics_shapes_named():
+    bad = (np.ones((5, 6)), np.ones((4, 3)))
+    for f in (metrics.balancedness, metrics.balance_lambda, metrics.lambda_balancedness,
+              metrics.weight_norms, metrics.orthogonality_error):
+        with pytest.raises(ValueError, match=r"W2 must have shape \(n_3, 5\) to follow W1"):
+            f(bad)
+    good = (np.ones((5, 6)), np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"lam must be a scalar or broadcast to \(L-1, \.\.\.\) = \(1,\)"):
+        metrics.lambda_balancedness(good, lam=[0.0, 1.0])
+
+
+def test_accuracy_shapes_named(task):
+    labels = np.zeros(30, dtype=int)
+    with pytest.raises(ValueError, match=r"product must have shape \(\.\.\., 4, 6\) .* to match X of shape \(30, 6\)"):
+        metrics.accuracy(np.zeros((4, 7)), task.X, labels)
+    with pytest.raises(ValueError, match=r"labels must be a 1-D integer array with one class per row of X \(P = 30\)"):
+        metrics.accuracy(np.zeros((4, 6)), task.X, labels[:29])
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 4\)"):
+        metrics.accuracy(np.zeros((4, 6)), task.X, labels + 4)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.special
 
-from .._validation import as_float_array, nonnegative_int, positive_array, positive_float, step_array
+from .._validation import (as_float_array, check_broadcast, check_modes, layer_arrays, nonnegative_int,
+                           positive_array, positive_float, step_array)
 
 __all__ = [
     "mode_strength",
@@ -53,6 +54,7 @@ def mode_strength(t, s, u0) -> np.ndarray:
     t = as_float_array(t, "t")
     s = positive_array(s, "s")
     u0 = positive_array(u0, "u0")
+    check_broadcast(t=t, s=s, u0=u0)
     with np.errstate(over="ignore"):
         # e^{-2st} underflows to 0 for large t: the limit u = s is then exact.
         return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t))
@@ -210,11 +212,14 @@ def effective_initial_strength(weights, modes, *, competition: bool = False) -> 
     -------
     ndarray, shape (..., r)
     """
+    modes = check_modes(modes)
+    weights = layer_arrays(weights, n_in=modes.V.shape[0], n_out=modes.U.shape[0],
+                           fix="pass the finite initial weights")
     if len(weights) != 2:
         raise ValueError(
             f"effective_initial_strength needs a two-layer network (W1, W2); got {len(weights)} layers"
         )
-    W1, W2 = (np.asarray(W, dtype=np.float64) for W in weights)
+    W1, W2 = weights
     a = W1 @ modes.V  # (..., N2, r): column α is W1 v_α
     b = np.swapaxes(W2, -1, -2) @ modes.U  # (..., N2, r): column α is W2ᵀ u_α
     if not competition:
