@@ -350,6 +350,16 @@ def test_mode_strength_shapes_named():
         theory.mode_strength(np.ones(3), np.ones(4), np.full(2, 0.1))
 
 
+def test_discrete_map_and_loss_curve_shapes_named():
+    """u0 with neither one value per mode nor one for all: named, not a numpy broadcast error."""
+    with pytest.raises(ValueError, match=r"s, u0 must broadcast.*s \(3,\), u0 \(2,\)"):
+        theory.mode_strength_discrete([1, 2], [1.0, 2.0, 3.0], [0.1, 0.2], 0.1)
+    with pytest.raises(ValueError, match=r"u0, s\[:n_hidden\] must broadcast.*u0 \(2,\), s\[:n_hidden\] \(3,\)"):
+        theory.loss_curve(np.arange(3.0), [1.0, 2.0, 3.0], [0.1, 0.2], 0.0)
+    # one u0 per learned mode is right when the hidden layer is narrower than the modes
+    assert theory.loss_curve(np.arange(3.0), [1.0, 2.0, 3.0], [0.1, 0.2], 0.0, n_hidden=2).shape == (3,)
+
+
 def test_mode_strength_diagonal_shapes_named(stats):
     match = r"product must have shape \(\.\.\., 4, 6\) \(M outputs, N inputs\) to match the modes; got shape \(4, 7\)"
     with pytest.raises(ValueError, match=match):

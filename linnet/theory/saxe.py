@@ -79,7 +79,9 @@ def mode_strength_discrete(steps, s, u0, lr: float) -> np.ndarray:
     steps = step_array(steps)
     lr = positive_float(lr, "lr")
     s = np.atleast_1d(as_float_array(s, "s"))
-    u = np.broadcast_to(np.atleast_1d(as_float_array(u0, "u0")), s.shape).copy()
+    u0 = np.atleast_1d(as_float_array(u0, "u0"))
+    check_broadcast(s=s, u0=u0)  # u0 is one per mode, or one for all
+    u = np.broadcast_to(u0, s.shape).copy()
     out = np.empty((steps.size, s.size))
     order = np.argsort(steps)
     k = 0
@@ -164,7 +166,10 @@ def loss_curve(t, s, u0, residual: float, n_hidden: int | None = None) -> np.nda
     learned = s[:k] > 0
     u = np.zeros((t.size, s.size))
     if np.any(learned):
-        u0k = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,))[learned]
+        u0 = as_float_array(u0, "u0")
+        # u0 is one per learned mode (the first k = min(r, n_hidden)), or one for all.
+        check_broadcast(**{"u0": u0, "s[:n_hidden]": s[:k]})
+        u0k = np.broadcast_to(u0, (k,))[learned]
         u[:, :k][:, learned] = mode_strength(t[:, None], s[:k][learned], u0k)
     return residual + 0.5 * np.sum((s - u) ** 2, axis=1)
 
