@@ -51,7 +51,7 @@ def _numba_target() -> str:
     _, cpu, features = cpu_target.target_context.codegen().magic_tuple()
     on = {f[1:] for f in features.split(",") if f.startswith("+")}
     if not features:  # NUMBA_CPU_FEATURES="": the features that the CPU name implies
-        return f"numba target {cpu}"
+        return f"numba target {cpu} (the features its name implies)"
     return f"numba target {cpu}, {widest_simd(on)}"
 
 
