@@ -23,25 +23,29 @@ So a relative tolerance fixed on one CPU (the old 1e-12) holds only where it was
 What is compared
 ----------------
 Each member's records are compared to a tolerance made of that trajectory's own
-amplification, measured with the reference kernel twice more (:func:`sensitivity`):
+amplification, measured with the reference kernel ``2 · PAIRS`` times more
+(:func:`sensitivity`), in two kinds of draw:
 
-1. from initial weights perturbed entry by entry by a relative ``DELTA`` = 2^-40: the
-   deviation divided by ``DELTA`` is the amplification A_k of a perturbation at step 0,
-   and u·A_k what one ulp there becomes;
-2. the same network with its inputs, hidden units and outputs permuted: every sum of every
-   step runs in another order, so its deviation is one draw of exactly the kind of
-   difference two kernels have, injected at every step (1. alone misses errors injected
-   after an early contracting phase, 2. alone can be a lucky small draw: both are used).
+1. from initial weights perturbed entry by entry by a relative ``DELTA`` = 2^-40 (random
+   signs): the deviation divided by ``DELTA`` is the amplification A_k of a perturbation
+   at step 0, and u·A_k what one ulp there becomes;
+2. the same network with its inputs, hidden units and outputs randomly permuted: every sum
+   of every step runs in another order, so its deviation is a draw of exactly the kind of
+   difference two kernels have, injected at every step (1. misses errors injected after
+   an early contracting phase, 2. is what the kernels do: both are used).
 
-``sens[r, k]`` is the running maximum over records ≤ r of max(u·A, deviation of 2., n·u)
-(n·u: the worst-case round-off of one length-n sum, the floor for records where the
-reference draws happen to agree exactly). The tolerance is ``C · sens``. The kernels'
-difference and draw 2. are two samples of the same sum of amplified round-off, so they
-agree within a small factor; ``C = 100`` allows for a kernel whose products round up to
-γ_n = n·u per entry (n ≤ 13 here, a few products a step) where the permuted run changes
-the order only. Measured on an Intel Xeon (AVX-512) with OpenBLAS set to its own SkylakeX,
-Haswell (AVX2, the code an AMD EPYC Zen 3 runs) and Sandybridge (AVX, no FMA) kernels:
-difference / sens ≤ 26 over seeds 0-99 of tests/test_numba_kernel.py.
+``sens[r, k]`` is the running maximum over records ≤ r of the largest draw (u·A for 1.,
+the deviation for 2.) and of n·u (the worst-case round-off of one length-n sum: the floor
+where the draws happen to agree exactly). The tolerance is ``C · sens``, and why C = 100
+and four draws: the kernels' difference and every draw are, to first order, sums of many
+amplified round-off errors, dominated by their component along the direction in which the
+trajectory grows — roughly Gaussian variables of similar width σ. One draw falls below εσ
+with probability ≈ 0.8ε, so a single draw would be 100 times smaller than a 3σ kernel
+difference for ~2 % of the diverging members; the largest of four independent draws is,
+with probability ≈ (0.8 · 0.03)^4 ≈ 3e-7 per member. Measured on an Intel Xeon (AVX-512)
+with OpenBLAS set to its own SkylakeX, its Haswell (AVX2, what an AMD EPYC Zen 3 runs) and
+its Sandybridge (AVX, no FMA) kernels, over seeds 0-99 of tests/test_numba_kernel.py
+(2,200 members): difference / sens ≤ 0.6, 9.6 and 6.7 (with one draw of each kind: 90).
 
 Records whose tolerance exceeds ``CAP`` = 1e-6 are not compared: there the trajectory's own
 round-off has already moved it by more than CAP/C, and two correct kernels need not agree
@@ -50,11 +54,11 @@ better. A wrong step size, a missed update or two members mixed differ at O(lr) 
 
 A member's divergence step is compared exactly when the member is *conditioned*: every
 record and its final weights (for a diverged member: those of its divergence step, often
-between records) within CAP, and both reference draws diverging at the reference's step. Then
-its values reach the overflow threshold from at most CAP relative away, and since near
+between records) within CAP, and every reference draw diverging at the reference's step.
+Then its values reach the overflow threshold from at most CAP relative away, and since near
 divergence the values grow by orders of magnitude per step, being pushed across the
 threshold a step early or late by a relative 1e-6 would need the trajectory to pass within
-1e-6 of it — which the two draws, which do not move it, rule out to the same precision.
+1e-6 of it — which the draws, which do not move it, rule out to the same precision.
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ DELTA = 2.0 ** -40
 C = 100.0
 #: Largest tolerance at which a record is still compared (module docstring).
 CAP = 1e-6
+#: Draws of each kind (nudged initial weights, permuted units) per reference run.
+PAIRS = 2
 
 
 def _relative(a, b, axes):
@@ -132,7 +138,7 @@ class Sensitivity:
         diverged, which may lie many steps after its last record).
     conditioned : ndarray of bool, shape (K,)
         Members whose every record and final weights have a tolerance ≤ CAP and whose
-        divergence step both reference draws reproduce: their divergence step is compared
+        divergence step every reference draw reproduces: their divergence step is compared
         exactly.
     """
 
@@ -191,19 +197,21 @@ def sensitivity(ref, run, weights, X, Y, rng) -> Sensitivity:
     Sensitivity
     """
     stats = Statistics.from_data(X, Y)
-    nudged = tuple(W * (1 + DELTA * rng.choice([-1.0, 1.0], W.shape)) for W in weights)
-    a = run(nudged, stats)
-    pstats, pw, perm = _permuted(X, Y, weights, rng)
-    b = _unpermute(run(pw, pstats), perm)
+    draws = []  # (run, factor turning its deviation into an amplified ulp)
+    for _ in range(PAIRS):
+        nudged = tuple(W * (1 + DELTA * rng.choice([-1.0, 1.0], W.shape)) for W in weights)
+        draws.append((run(nudged, stats), U / DELTA))
+        pstats, pw, perm = _permuted(X, Y, weights, rng)
+        draws.append((_unpermute(run(pw, pstats), perm), 1.0))
     n = max(max(W.shape[-2:]) for W in weights)
     # After a member's divergence its records are NaN in every run (deviation 0): the running
     # maximum carries the value of its last step. A draw that overflows at other entries than
     # the reference gives inf: nothing from there on is compared.
-    amp = np.maximum(np.maximum(U / DELTA * deviation(a, ref), deviation(b, ref)), n * U)
-    tol = C * np.maximum.accumulate(amp, axis=0)
-    final = np.maximum(U / DELTA * _final_deviation(a, ref), _final_deviation(b, ref))
+    amp = np.max([f * deviation(d, ref) for d, f in draws], axis=0)
+    tol = C * np.maximum.accumulate(np.maximum(amp, n * U), axis=0)
+    final = np.max([f * _final_deviation(d, ref) for d, f in draws], axis=0)
     tol_final = np.maximum(tol[-1], C * final)
-    same_step = (a.diverged_step == ref.diverged_step) & (b.diverged_step == ref.diverged_step)
+    same_step = np.all([d.diverged_step == ref.diverged_step for d, _ in draws], axis=0)
     conditioned = np.all(tol <= CAP, axis=0) & (tol_final <= CAP) & same_step
     return Sensitivity(tol=tol, tol_final=tol_final, conditioned=conditioned)
 
