@@ -55,10 +55,11 @@ better. A wrong step size, a missed update or two members mixed differ at O(lr) 
 A member's divergence step is compared exactly when the member is *conditioned*: every
 record and its final weights (for a diverged member: those of its divergence step, often
 between records) within CAP, and every reference draw diverging at the reference's step.
-Then its values reach the overflow threshold from at most CAP relative away, and since near
-divergence the values grow by orders of magnitude per step, being pushed across the
-threshold a step early or late by a relative 1e-6 would need the trajectory to pass within
-1e-6 of it — which the draws, which do not move it, rule out to the same precision.
+Then the kernels' values differ by less than CAP all the way to the overflow, and near
+divergence the values grow by orders of magnitude per step: for a relative difference of
+1e-6 to move the first non-finite step, the trajectory would have to pass within 1e-6 of the
+overflow threshold at some step — and the draws, perturbed by as much as the kernels differ
+(or more), all overflowing at the same step show that it does not.
 """
 
 from __future__ import annotations
