@@ -6,6 +6,7 @@ collects the lines ``linnet_s <seconds>``, ``baseline_s <seconds>``, ``target <t
 ``summary <text>`` (any number, printed under the table) and ``ratio <number>`` (the last
 line), and prints:
 
+    machine: <CPU model, cores, widest SIMD; numba's target CPU; BLAS core type>
     benchmark   linnet_s   baseline_s   ratio   wall_s   target
 
 A benchmark that fails or prints no ratio is listed with its error; the exit status is then 1.
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _machine import describe  # bench/ is on sys.path: this script's folder
 
 HERE = Path(__file__).resolve().parent
 _VALUE = {"linnet_s", "baseline_s", "ratio"}
@@ -90,6 +93,7 @@ def main(argv=None) -> int:
         rows.append((path.stem, found, wall, error))
 
     header = f"{'benchmark':<18}{'linnet_s':>11}{'baseline_s':>12}{'ratio':>9}{'wall_s':>8}  target"
+    print(f"machine: {describe()}")  # timings mean little without the CPU and its vectors
     print(header)
     print("-" * (len(header) + 24))
     for name, found, wall, error in rows:

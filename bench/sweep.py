@@ -85,4 +85,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    from _machine import describe  # bench/ is on sys.path: the script's folder
+    print(f"machine {describe()}", flush=True)
     raise SystemExit(main())

@@ -361,10 +361,15 @@ def test_large_ensemble_members_equal_their_runs_alone():
     lr = np.linspace(0.05, 0.9, K) / s1
     lr[[4, 13]] = 2.5 / s1
     rec = np.arange(0, 301, 30)
-    ens = train.gradient_descent(ws, stats, lr, 300, record_steps=rec)
+    # One kernel for the ensemble and the runs alone ("auto" would step 20 members with numba
+    # and one with numpy, whose round-off the diverging members amplify by their growth;
+    # tests/test_numba_kernel.py compares the two kernels with tolerances for that).
+    kernel = train.size_independent_kernel(2, stats)
+    ens = train.gradient_descent(ws, stats, lr, 300, record_steps=rec, kernel=kernel)
     np.testing.assert_array_equal(np.flatnonzero(ens.diverged), [4, 13])
     for k in range(K):
-        alone = train.gradient_descent(tuple(W[k] for W in ws), stats, lr[k], 300, record_steps=rec)
+        alone = train.gradient_descent(tuple(W[k] for W in ws), stats, lr[k], 300,
+                                       record_steps=rec, kernel=kernel)
         assert bool(alone.diverged) == bool(ens.diverged[k])
         assert int(alone.diverged_step) == int(ens.diverged_step[k])
         # NaN after divergence in both; equal elsewhere to 1e-12 (see the test above).
