@@ -190,7 +190,9 @@ def test_help_text_converts_markup():
 # ---------------------------------------------------------------------------- the Makefile
 def _make_n(tmp_path, **variables):
     env = {**os.environ, "LINNET_DATA": str(tmp_path / "no-cache")}
-    proc = subprocess.run(["make", "-n", "tables", *(f"{k}={v}" for k, v in variables.items())],
+    # -B: print every table's command even where the checkout already has the table (after
+    # `make figures` the embedded sample's tables are up to date and -n alone prints nothing).
+    proc = subprocess.run(["make", "-n", "-B", "tables", *(f"{k}={v}" for k, v in variables.items())],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     return [line for line in proc.stdout.splitlines() if "analysis/mnist_modes.py" in line]
