@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     configs = sweep.grid(experiment="bench", dataset="mnist", depth=2, width=20,
                          init_scale=[float(s) for s in SCALES], lr=[float(x) for x in LRS],
                          seed=range(SEEDS), steps=args.steps)
-    stats, _ = sweep._task("mnist")
+    stats, _, _ = sweep._task("mnist")
     widths = (stats.n_in, 20, stats.n_out)
     t0 = time.perf_counter()
     diverged = 0
