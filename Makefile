@@ -73,7 +73,7 @@ figures/out/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
 data-not-found:
 	@$(DATA_ENV) $(PYTHON) linnet/data/sources.py --dataset '$(DATA)' $(if $(DATA_DIR),--data-dir '$(DATA_DIR)') >/dev/null
 
-test: $(STAMP) ## run the test suite (unit, theory validation, smoke tests of every script)
+test: $(STAMP) ## run the test suite (unit, theory validation, smoke tests of every script, doctests)
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: $(STAMP) ## run every benchmark in bench/ and print one table of ratios

@@ -34,6 +34,28 @@ def mode_strengths(product, modes: Modes) -> np.ndarray:
     -------
     ndarray, shape (..., r, r)
         Diagonal: the strength of each mode; off-diagonal: cross-talk between modes.
+
+    Examples
+    --------
+    Decoupled (aligned) weights carry each mode of a teacher task on its own, with no
+    cross-talk; small Gaussian weights mix the modes:
+
+    >>> from linnet.data import teacher_task
+    >>> from linnet.metrics import mode_strengths
+    >>> from linnet.network import end_to_end, init_aligned, init_gaussian
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+    >>> modes = Statistics.from_data(task.X, task.Y).modes
+    >>> S = mode_strengths(end_to_end(init_aligned(modes, (4, 5, 3), u0=[0.3, 0.2, 0.1])), modes)
+    >>> np.round(np.diag(S), 6)
+    array([0.3, 0.2, 0.1])
+    >>> bool(np.max(np.abs(S - np.diag(np.diag(S)))) < 1e-12)
+    True
+    >>> W = end_to_end(init_gaussian((4, 5, 3), 0.1, rng=np.random.default_rng(0)))
+    >>> np.round(mode_strengths(W, modes), 4)
+    array([[ 0.0078, -0.0012, -0.0155],
+           [-0.0092,  0.0142,  0.0148],
+           [ 0.0238, -0.0002,  0.0157]])
     """
     check_modes(modes)
     return modes.U.T @ _product(product, modes.U.shape[0], modes.input_map.shape[0], "the modes") \
@@ -55,7 +77,31 @@ def _product(product, M: int, N: int, what: str) -> np.ndarray:
 
 
 def mode_strength_diagonal(product, modes: Modes) -> np.ndarray:
-    r"""Strength of each mode, :math:`u_\alpha^\top W \Sigma_{11}^{1/2} v_\alpha`, shape (..., r)."""
+    r"""Strength of each mode, :math:`u_\alpha^\top W \Sigma_{11}^{1/2} v_\alpha`, shape (..., r).
+
+    The diagonal of :func:`mode_strengths`, for ``product`` (..., M, N) and ``modes`` with r
+    modes; use it to follow each mode's learning curve along a trajectory.
+
+    Examples
+    --------
+    The least-squares optimum of a teacher task carries every mode at its singular value:
+
+    >>> from linnet.data import teacher_task
+    >>> from linnet.metrics import mode_strength_diagonal
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))  # s = 4, 2, 1
+    >>> stats = Statistics.from_data(task.X, task.Y)
+    >>> np.round(mode_strength_diagonal(stats.optimum(), stats.modes), 6)
+    array([4., 2., 1.])
+
+    A stack of maps (here the optimum scaled by 1/4, 1/2 and 1) gives one row per map:
+
+    >>> maps = np.array([0.25, 0.5, 1.0])[:, None, None] * stats.optimum()
+    >>> np.round(mode_strength_diagonal(maps, stats.modes), 6)
+    array([[1.  , 0.5 , 0.25],
+           [2.  , 1.  , 0.5 ],
+           [4.  , 2.  , 1.  ]])
+    """
     check_modes(modes)
     product = _product(product, modes.U.shape[0], modes.input_map.shape[0], "the modes")
     # einsum avoids forming the r×r matrix when only its diagonal is needed.
@@ -63,21 +109,78 @@ def mode_strength_diagonal(product, modes: Modes) -> np.ndarray:
 
 
 def max_offdiagonal(product, modes: Modes) -> np.ndarray:
-    """Largest absolute off-diagonal mode strength, shape (...)."""
+    r"""Largest absolute off-diagonal mode strength, shape (...).
+
+    For ``product`` (..., M, N): :math:`\max_{\alpha\ne\beta}|S_{\alpha\beta}|` with S from
+    :func:`mode_strengths`; zero while the modes stay decoupled.
+
+    Examples
+    --------
+    >>> from linnet.data import teacher_task
+    >>> from linnet.metrics import max_offdiagonal
+    >>> from linnet.network import end_to_end, init_aligned, init_gaussian
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+    >>> modes = Statistics.from_data(task.X, task.Y).modes
+    >>> aligned = end_to_end(init_aligned(modes, (4, 5, 3), u0=0.1))
+    >>> bool(max_offdiagonal(aligned, modes) < 1e-12)
+    True
+    >>> gaussian = end_to_end(init_gaussian((4, 5, 3), 0.1, rng=np.random.default_rng(0)))
+    >>> print(f"{max_offdiagonal(gaussian, modes):.4f}")
+    0.0238
+    """
     S = mode_strengths(product, modes)
     r = S.shape[-1]
     return np.max(np.abs(S * (1 - np.eye(r))), axis=(-2, -1))
 
 
 def distance_to_optimum(product, stats: Statistics, rank: int | None = None) -> np.ndarray:
-    r"""Frobenius distance :math:`\lVert W - W_\star\rVert_F` to the (rank-k) optimum, shape (...)."""
+    r"""Frobenius distance :math:`\lVert W - W_\star\rVert_F` to the (rank-k) optimum, shape (...).
+
+    ``product`` (..., M, N); ``rank`` k selects the rank-k optimum
+    (:meth:`linnet.stats.Statistics.optimum`), ``None`` the unconstrained one.
+
+    Examples
+    --------
+    With whitened inputs the distance from decoupled weights is that of the mode strengths,
+    here :math:`\sqrt{(4-0.3)^2 + (2-0.2)^2 + (1-0.1)^2}`; the unconstrained optimum lies
+    :math:`\sqrt{2^2 + 1^2}` from the rank-1 one:
+
+    >>> from linnet.data import teacher_task
+    >>> from linnet.metrics import distance_to_optimum
+    >>> from linnet.network import end_to_end, init_aligned
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))  # s = 4, 2, 1
+    >>> stats = Statistics.from_data(task.X, task.Y)
+    >>> W = end_to_end(init_aligned(stats.modes, (4, 5, 3), u0=[0.3, 0.2, 0.1]))
+    >>> print(f"{distance_to_optimum(W, stats):.6f} {np.sqrt(3.7**2 + 1.8**2 + 0.9**2):.6f}")
+    4.211888 4.211888
+    >>> print(f"{distance_to_optimum(stats.optimum(), stats, rank=1):.6f}")
+    2.236068
+    """
     check_stats(stats)
     product = _product(product, stats.n_out, stats.n_in, "the statistics")
     return np.linalg.norm(product - stats.optimum(rank), axis=(-2, -1))
 
 
 def weight_norms(weights) -> np.ndarray:
-    """Frobenius norm of every layer, shape (L, ...)."""
+    """Frobenius norm of every layer, shape (L, ...).
+
+    ``weights`` ``(W1, ..., WL)``, each of shape (..., n_{l+1}, n_l); the ensemble axes follow
+    the layer axis.
+
+    Examples
+    --------
+    An orthogonal n × n layer has norm √n:
+
+    >>> from linnet.metrics import weight_norms
+    >>> from linnet.network import init_orthogonal
+    >>> weights = init_orthogonal((4, 4, 4), rng=np.random.default_rng(0))
+    >>> np.round(weight_norms(weights), 6)
+    array([2., 2.])
+    >>> weight_norms(init_orthogonal((4, 4, 4), rng=np.random.default_rng(0), ensemble=3)).shape
+    (2, 3)
+    """
     return np.stack([np.linalg.norm(W, axis=(-2, -1)) for W in layer_arrays(weights)])
 
 
@@ -85,6 +188,19 @@ def balancedness(weights) -> np.ndarray:
     r"""Imbalance :math:`\lVert W_l W_l^\top - W_{l+1}^\top W_{l+1}\rVert_F` of each adjacent pair, shape (L−1, ...).
 
     Conserved by gradient flow (docs/theory.md#conservation-laws); zero for balanced initialisations.
+
+    Examples
+    --------
+    >>> from linnet.metrics import balancedness
+    >>> from linnet.network import init_gaussian, init_zero_balanced
+    >>> balanced = init_zero_balanced((4, 3, 2), 0.5, rng=np.random.default_rng(0))
+    >>> bool(balancedness(balanced)[0] < 1e-12)
+    True
+    >>> np.round(balancedness(init_gaussian((4, 3, 2), 0.5, rng=np.random.default_rng(0))), 4)
+    array([2.0165])
+    >>> ensemble = init_gaussian((4, 3, 3, 2), 0.5, rng=np.random.default_rng(0), ensemble=5)
+    >>> balancedness(ensemble).shape  # (L - 1 pairs, K members)
+    (2, 5)
     """
     # The norm of W_{l+1}ᵀW_{l+1} − W_lW_lᵀ: the same number (IEEE subtraction is sign-symmetric).
     return np.stack([np.linalg.norm(D, axis=(-2, -1)) for D in _gram_gaps(weights)])
@@ -110,6 +226,24 @@ def accuracy(product, X, labels) -> np.ndarray:
     product : ndarray, shape (..., M, N)
     X : ndarray, shape (P, N)
     labels : ndarray of int, shape (P,)
+        Class of each sample, in [0, M).
+
+    Returns
+    -------
+    float or ndarray, shape (...)
+        One accuracy per map in ``product``.
+
+    Examples
+    --------
+    The identity map on two-feature inputs predicts the larger feature's class:
+
+    >>> from linnet.metrics import accuracy
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.0, 3.0]])
+    >>> labels = np.array([0, 1, 0, 0])
+    >>> float(accuracy(np.eye(2), X, labels))
+    0.75
+    >>> accuracy(np.stack([np.eye(2), np.eye(2)[::-1]]), X, labels)  # two maps at once
+    array([0.75, 0.25])
     """
     X = as_float_array(X, "X", ndim=2)
     product = real_array(product, "product", fix="Pass end-to-end maps W (..., M, N)")
@@ -146,6 +280,20 @@ def orthogonality_error(weights, gain: float = 1.0) -> np.ndarray:
 
     :math:`\max_{ij}|W_lW_l^\top/g^2 - I|` when n_{l+1} ≤ n_l (orthonormal rows), else
     :math:`\max_{ij}|W_l^\top W_l/g^2 - I|`: zero for :func:`linnet.network.init_orthogonal`.
+
+    Examples
+    --------
+    >>> from linnet.metrics import orthogonality_error
+    >>> from linnet.network import init_gaussian, init_orthogonal
+    >>> weights = init_orthogonal((6, 3, 2), gain=2.0, rng=np.random.default_rng(0))
+    >>> bool(np.all(orthogonality_error(weights, gain=2.0) < 1e-12))
+    True
+
+    Gaussian layers of variance 1/n_l are orthogonal only on average, far from it when narrow:
+
+    >>> weights = init_gaussian((6, 3, 2), 1.0, fan_in=True, rng=np.random.default_rng(0))
+    >>> np.round(orthogonality_error(weights), 3)
+    array([0.855, 0.576])
     """
     gain = positive_float(gain, "gain")
     out = []
@@ -161,6 +309,14 @@ def balance_lambda(weights) -> np.ndarray:
     r"""λ of each adjacent pair, :math:`\operatorname{Tr}(W_{l+1}^\top W_{l+1} - W_lW_l^\top)/n_{l+1}`, shape (L−1, ...).
 
     The λ of the nearest λ-balanced state (docs/theory.md#exact-solutions); 0 for zero-balanced weights.
+
+    Examples
+    --------
+    >>> from linnet.metrics import balance_lambda
+    >>> from linnet.network import init_lambda_balanced
+    >>> weights = init_lambda_balanced((3, 2, 3), 0.5, lam=0.25, rng=np.random.default_rng(0))
+    >>> np.round(balance_lambda(weights), 6)
+    array([0.25])
     """
     return _trace_lambdas(_gram_gaps(weights))
 
@@ -176,6 +332,18 @@ def lambda_balancedness(weights, lam=None) -> np.ndarray:
 
     Zero for :func:`linnet.network.init_lambda_balanced` (and, with λ = 0, for
     :func:`linnet.network.init_zero_balanced`); conserved by gradient flow.
+
+    Examples
+    --------
+    λ-balanced weights have the λI structure; measured against λ = 0 they are off by λ:
+
+    >>> from linnet.metrics import lambda_balancedness
+    >>> from linnet.network import init_lambda_balanced
+    >>> weights = init_lambda_balanced((3, 2, 3), 0.5, lam=0.25, rng=np.random.default_rng(0))
+    >>> bool(lambda_balancedness(weights)[0] < 1e-12)
+    True
+    >>> np.round(lambda_balancedness(weights, lam=0.0), 6)
+    array([0.25])
     """
     gaps = _gram_gaps(weights)  # formed once, also for the default λ
     lams = _trace_lambdas(gaps) if lam is None else _lambdas(lam, (len(gaps),) + gaps[0].shape[:-2])

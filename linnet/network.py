@@ -59,6 +59,19 @@ def check_weights(weights, *, n_in: int | None = None, n_out: int | None = None)
     ------
     ValueError
         When the widths do not chain, the ensemble axes differ or a matrix is not finite.
+
+    Examples
+    --------
+    Nested lists become float64 arrays; layers that do not chain are named in the error:
+
+    >>> from linnet.network import check_weights
+    >>> W1, W2 = check_weights([[[1, 2]], [[3], [4]]])
+    >>> W1.dtype, W2.shape
+    (dtype('float64'), (2, 1))
+    >>> check_weights([np.ones((3, 2)), np.ones((1, 4))])
+    Traceback (most recent call last):
+    ...
+    ValueError: W2 must have shape (n_3, 3) to follow W1 of shape (3, 2); got (1, 4)
     """
     fix = "weights must be finite (a diverged run's weights cannot be trained further)"
     return layer_arrays(weights, n_in=n_in, n_out=n_out, fix=fix)
@@ -76,6 +89,16 @@ def stack(networks) -> Weights:
     -------
     tuple of ndarray
         ``(W1, ..., WL)`` with ``Wl`` of shape (K, n_{l+1}, n_l); member k is ``networks[k]``.
+
+    Examples
+    --------
+    Five separately drawn networks 3 → 4 → 2 as one ensemble that trains in one call:
+
+    >>> from linnet.network import init_gaussian, stack
+    >>> rng = np.random.default_rng(0)
+    >>> ensemble = stack([init_gaussian((3, 4, 2), 0.1, rng=rng) for _ in range(5)])
+    >>> [W.shape for W in ensemble]
+    [(5, 4, 3), (5, 2, 4)]
     """
     networks = list(networks)
     if not networks:
@@ -90,7 +113,18 @@ def stack(networks) -> Weights:
 
 
 def widths(weights) -> tuple[int, ...]:
-    """Layer widths ``(n_1, ..., n_{L+1})`` = (N, hidden..., M) of a network."""
+    """Layer widths ``(n_1, ..., n_{L+1})`` = (N, hidden..., M) of a network.
+
+    The inverse of the ``widths_`` argument of the initialisations; ensemble axes are ignored.
+
+    Examples
+    --------
+    >>> from linnet.network import init_gaussian, widths
+    >>> widths(init_gaussian((3, 4, 2), 0.1, rng=np.random.default_rng(0)))
+    (3, 4, 2)
+    >>> widths(init_gaussian((3, 4, 2), 0.1, rng=np.random.default_rng(0), ensemble=7))
+    (3, 4, 2)
+    """
     weights = layer_arrays(weights)
     return (weights[0].shape[-1],) + tuple(W.shape[-2] for W in weights)
 
@@ -100,6 +134,16 @@ def end_to_end(weights) -> np.ndarray:
 
     The layers' shapes are checked (they must chain); non-finite entries pass, so the map of a
     diverged run's weights can be inspected.
+
+    Examples
+    --------
+    A network 2 → 3 → 1 computes one linear map of its input:
+
+    >>> from linnet.network import end_to_end
+    >>> W1 = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> W2 = np.array([[1.0, -1.0, 0.5]])
+    >>> end_to_end((W1, W2))
+    array([[ 1.5, -1.5]])
     """
     return _end_to_end(layer_arrays(weights))
 
@@ -114,7 +158,21 @@ def _end_to_end(weights) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- forward, loss
 def forward(weights, X) -> np.ndarray:
-    """Network outputs for inputs ``X`` (P, N): ``X @ W1.T @ ... @ WL.T``, shape (..., P, M)."""
+    r"""Network outputs for inputs ``X`` (P, N): ``X @ W1.T @ ... @ WL.T``, shape (..., P, M).
+
+    Examples
+    --------
+    Rows of ``X`` are samples; each output row is :math:`W x^\mu` for the map of
+    :func:`end_to_end`, here (1.5, −1.5):
+
+    >>> from linnet.network import forward
+    >>> W1 = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> W2 = np.array([[1.0, -1.0, 0.5]])
+    >>> forward((W1, W2), np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    array([[ 1.5],
+           [-1.5],
+           [ 0. ]])
+    """
     weights = layer_arrays(weights)
     X = as_float_array(X, "X", ndim=2)
     if X.shape[1] != weights[0].shape[-1]:
@@ -134,7 +192,23 @@ def _forward(weights, X) -> np.ndarray:
 
 
 def loss(weights, X, Y) -> np.ndarray:
-    r"""Loss :math:`\frac{1}{2P}\sum_\mu\lVert y^\mu - W x^\mu\rVert^2` on samples ``X`` (P, N), ``Y`` (P, M)."""
+    r"""Loss :math:`\frac{1}{2P}\sum_\mu\lVert y^\mu - W x^\mu\rVert^2` on samples ``X`` (P, N), ``Y`` (P, M).
+
+    Returns shape (...): one loss per ensemble member, a scalar for a single network.
+
+    Examples
+    --------
+    The outputs (1.5, −1.5, 0) of the network in :func:`forward` miss the targets
+    (0.5, −1, 0) by 1 and 0.5, so the loss is (1 + 0.25)/(2 · 3):
+
+    >>> from linnet.network import loss
+    >>> W1 = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> W2 = np.array([[1.0, -1.0, 0.5]])
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> Y = np.array([[0.5], [-1.0], [0.0]])
+    >>> print(f"{loss((W1, W2), X, Y):.6f} {1.25 / 6:.6f}")
+    0.208333 0.208333
+    """
     weights, X, Y = _check_samples(weights, X, Y)
     R = Y - _forward(weights, X)
     return 0.5 * np.sum(R * R, axis=(-2, -1)) / X.shape[0]
@@ -147,7 +221,22 @@ def _check_samples(weights, X, Y):
 
 
 def loss_from_stats(weights, stats: Statistics) -> np.ndarray:
-    """The same loss computed from the statistics alone (no pass over the samples)."""
+    """The same loss computed from the statistics alone (no pass over the samples).
+
+    ``weights`` ``(W1, ..., WL)`` with optional ensemble axes; returns shape (...). It costs
+    O(M·N²) per network whatever the number of samples P (:meth:`linnet.stats.Statistics.loss`).
+
+    Examples
+    --------
+    >>> from linnet.data import teacher_task
+    >>> from linnet.network import init_gaussian, loss, loss_from_stats
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+    >>> stats = Statistics.from_data(task.X, task.Y)
+    >>> weights = init_gaussian((4, 5, 3), 0.3, rng=np.random.default_rng(1))
+    >>> print(f"{loss(weights, task.X, task.Y):.6f} {loss_from_stats(weights, stats):.6f}")
+    10.599516 10.599516
+    """
     check_stats(stats)
     return stats.loss(end_to_end(weights))
 
@@ -194,6 +283,23 @@ def gradients(weights, stats: Statistics) -> list[np.ndarray]:
     With :math:`E = \Sigma_{31} - W\Sigma_{11}` (docs/theory.md#conventions; Saxe et al. 2014 eq. 13),
 
     .. math:: \partial\mathcal L/\partial W_l = -(W_L\cdots W_{l+1})^\top E\,(W_{l-1}\cdots W_1)^\top.
+
+    Examples
+    --------
+    One small step against the gradients lowers the loss:
+
+    >>> from linnet.data import teacher_task
+    >>> from linnet.network import gradients, init_gaussian, loss_from_stats
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+    >>> stats = Statistics.from_data(task.X, task.Y)
+    >>> weights = init_gaussian((4, 5, 3), 0.3, rng=np.random.default_rng(1))
+    >>> grads = gradients(weights, stats)
+    >>> [G.shape for G in grads]
+    [(5, 4), (3, 5)]
+    >>> stepped = [W - 0.01 * G for W, G in zip(weights, grads)]
+    >>> print(f"{loss_from_stats(weights, stats):.4f} -> {loss_from_stats(stepped, stats):.4f}")
+    10.5995 -> 10.3779
     """
     check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
@@ -208,6 +314,24 @@ def gradients_from_data(weights, X, Y) -> list[np.ndarray]:
     r"""Layer gradients of the loss on the samples ``X`` (B, N), ``Y`` (B, M) by backpropagation.
 
     Used for minibatch SGD: costs O(B·Σ n_l n_{l+1}) and never forms (B, M, N) tensors.
+    Returns ``[dL/dW1, ..., dL/dWL]``, shapes as the weights.
+
+    Examples
+    --------
+    On the full batch it agrees with :func:`gradients` from the statistics (to round-off); on
+    a minibatch it is that batch's gradient:
+
+    >>> from linnet.data import teacher_task
+    >>> from linnet.network import gradients, gradients_from_data, init_gaussian
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+    >>> weights = init_gaussian((4, 5, 3), 0.3, rng=np.random.default_rng(1))
+    >>> full = gradients_from_data(weights, task.X, task.Y)
+    >>> from_stats = gradients(weights, Statistics.from_data(task.X, task.Y))
+    >>> all(np.allclose(a, b) for a, b in zip(full, from_stats))
+    True
+    >>> [G.shape for G in gradients_from_data(weights, task.X[:8], task.Y[:8])]
+    [(5, 4), (3, 5)]
     """
     return _backprop(*_check_samples(weights, X, Y))
 
@@ -262,10 +386,33 @@ def init_gaussian(
     ensemble : int, optional
         K: return weights with a leading axis of K independent draws.
 
+    fan_in : bool
+        Divide the std of layer l by :math:`\sqrt{n_l}` (its fan-in).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(W1, ..., WL)``, ``Wl`` of shape (n_{l+1}, n_l), or (K, n_{l+1}, n_l) with ``ensemble``.
+
     Notes
     -----
     Small σ starts every mode at strength :math:`\approx \sigma^2\sqrt{N_2}` with a random sign
     (docs/theory.md#conservation-laws): the regime where Saxe et al.'s sigmoids hold up to competition delays.
+
+    Examples
+    --------
+    >>> from linnet.network import init_gaussian
+    >>> weights = init_gaussian((100, 200, 10), 0.1, rng=np.random.default_rng(0))
+    >>> [W.shape for W in weights]
+    [(200, 100), (10, 200)]
+    >>> round(float(weights[0].std()), 3)
+    0.1
+
+    With ``fan_in=True`` the std of layer l is σ/√n_l: 1/√100 and 1/√200 here.
+
+    >>> weights = init_gaussian((100, 200, 10), 1.0, fan_in=True, rng=np.random.default_rng(0))
+    >>> [round(float(W.std()), 3) for W in weights]
+    [0.1, 0.071]
     """
     ws = _check_widths(widths_)
     scale = positive_float(scale, "scale")
@@ -314,6 +461,30 @@ def init_aligned(
     Returns
     -------
     tuple of ndarray
+        ``(W1, ..., WL)``, ``Wl`` of shape (n_{l+1}, n_l).
+
+    Examples
+    --------
+    Each mode of a teacher task starts at its own strength, and the layers are balanced:
+
+    >>> from linnet.data import teacher_task
+    >>> from linnet.metrics import balancedness, mode_strength_diagonal
+    >>> from linnet.network import end_to_end, init_aligned
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+    >>> modes = Statistics.from_data(task.X, task.Y).modes
+    >>> weights = init_aligned(modes, (4, 5, 3), u0=[0.3, 0.2, 0.1], rng=np.random.default_rng(0))
+    >>> np.round(mode_strength_diagonal(end_to_end(weights), modes), 6)
+    array([0.3, 0.2, 0.1])
+    >>> bool(balancedness(weights)[0] < 1e-12)
+    True
+
+    Per-layer strengths instead: two hidden units carry two modes, each at the product of its
+    layers' strengths (0.5 · 0.6 and 0.4 · 0.5):
+
+    >>> weights = init_aligned(modes, (4, 2, 3), layer_strengths=[[0.5, 0.4], [0.6, 0.5]])
+    >>> np.round(mode_strength_diagonal(end_to_end(weights), modes)[:2], 6)
+    array([0.3, 0.2])
     """
     check_modes(modes)
     ws = _check_widths(widths_)
@@ -409,6 +580,19 @@ def init_orthogonal(
     References
     ----------
     Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, §3 and Fig. 6.
+
+    Examples
+    --------
+    At depth 4 every singular value of the product of square orthogonal layers is 1, while
+    those of fan-in scaled Gaussian layers spread:
+
+    >>> from linnet.network import end_to_end, init_gaussian, init_orthogonal
+    >>> weights = init_orthogonal((5, 5, 5, 5, 5), rng=np.random.default_rng(0))
+    >>> np.round(np.linalg.svd(end_to_end(weights), compute_uv=False), 6)
+    array([1., 1., 1., 1., 1.])
+    >>> gaussian = init_gaussian((5, 5, 5, 5, 5), 1.0, fan_in=True, rng=np.random.default_rng(0))
+    >>> np.round(np.linalg.svd(end_to_end(gaussian), compute_uv=False), 3)
+    array([2.015, 0.859, 0.093, 0.033, 0.   ])
     """
     ws = _check_widths(widths_)
     gain = positive_float(gain, "gain")
@@ -469,6 +653,18 @@ def init_zero_balanced(
     References
     ----------
     Braun, Dominé, Fitzgerald & Saxe (2022), NeurIPS; Arora, Cohen, Golowich & Hu (2019), ICLR.
+
+    Examples
+    --------
+    An ensemble of six depth-3 networks, each balanced to round-off:
+
+    >>> from linnet.metrics import balancedness
+    >>> from linnet.network import init_zero_balanced
+    >>> weights = init_zero_balanced((4, 3, 3, 2), 0.5, rng=np.random.default_rng(0), ensemble=6)
+    >>> [W.shape for W in weights]
+    [(6, 3, 4), (6, 3, 3), (6, 2, 3)]
+    >>> bool(np.all(balancedness(weights) < 1e-12))
+    True
     """
     ws = _check_widths(widths_)
     scale = positive_float(scale, "scale")
@@ -538,6 +734,13 @@ def init_lambda_balanced(
     References
     ----------
     Dominé et al. (2025), "From lazy to rich", ICLR, arXiv:2409.14623.
+
+    Examples
+    --------
+    >>> from linnet.network import init_lambda_balanced
+    >>> W1, W2 = init_lambda_balanced((3, 2, 3), 0.5, lam=0.25, rng=np.random.default_rng(0))
+    >>> np.allclose(W2.T @ W2 - W1 @ W1.T, 0.25 * np.eye(2))
+    True
     """
     ws = _check_widths(widths_)
     if len(ws) != 3:

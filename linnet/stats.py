@@ -51,6 +51,22 @@ class Modes:
         :math:`\Sigma_{11}^{1/2} V`: the strength of mode :math:`\alpha` in an end-to-end map
         ``W`` is :math:`u_\alpha^\top W \Sigma_{11}^{1/2} v_\alpha` = ``(U.T @ W @ input_map)[a, a]``.
         Equal to ``V`` when the inputs are whitened.
+
+    Examples
+    --------
+    The modes of a teacher task are the teacher's SVD; keeping the first k of them is the best
+    rank-k approximation, off by the discarded singular values (Eckart-Young):
+
+    >>> from linnet.data import teacher_task
+    >>> from linnet.stats import Statistics
+    >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))  # s = 4, 2, 1
+    >>> modes = Statistics.from_data(task.X, task.Y).modes
+    >>> modes.rank, modes.U.shape, modes.V.shape
+    (3, (3, 3), (4, 3))
+    >>> np.round(modes.s, 6)
+    array([4., 2., 1.])
+    >>> print(f"{np.linalg.norm(task.teacher - modes.reconstruct(1)):.6f} {np.sqrt(2**2 + 1):.6f}")
+    2.236068 2.236068
     """
 
     U: np.ndarray
@@ -64,7 +80,22 @@ class Modes:
         return int(self.s.shape[0])
 
     def reconstruct(self, rank: int | None = None) -> np.ndarray:
-        r"""Return :math:`\sum_{\alpha \le k} s_\alpha u_\alpha v_\alpha^\top`, shape (M, N)."""
+        r"""Return :math:`\sum_{\alpha \le k} s_\alpha u_\alpha v_\alpha^\top`, shape (M, N).
+
+        ``rank`` k: the number of leading modes kept (default: all r). With whitened inputs
+        this is the rank-k optimum; otherwise it is in whitened input coordinates.
+
+        Examples
+        --------
+        >>> from linnet.data import teacher_task
+        >>> from linnet.stats import Statistics
+        >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))  # s = 4, 2, 1
+        >>> modes = Statistics.from_data(task.X, task.Y).modes
+        >>> np.allclose(modes.reconstruct(), task.teacher)
+        True
+        >>> np.round(np.linalg.svd(modes.reconstruct(2), compute_uv=False), 6)
+        array([4., 2., 0.])
+        """
         k = self.rank if rank is None else rank
         return (self.U[:, :k] * self.s[:k]) @ self.V[:, :k].T
 
@@ -107,6 +138,31 @@ class Statistics:
     A singular :math:`\Sigma_{11}` (fewer samples than inputs, constant pixels) is handled by
     the pseudo-inverse: optima are the minimum-norm solutions, as ``scipy.linalg.lstsq``
     returns. Eigenvalues below ``rcond * max eigenvalue`` count as zero.
+
+    Examples
+    --------
+    Analytic statistics of a noiseless teacher on whitened inputs, so
+    :math:`\operatorname{Tr}\Sigma_{33} = \lVert\bar W\rVert_F^2 = 5`:
+
+    >>> from linnet.stats import Statistics
+    >>> teacher = np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    >>> stats = Statistics(np.eye(3), teacher, trace33=5.0)
+    >>> stats.n_in, stats.n_out, stats.is_white, stats.is_singular
+    (3, 2, True, False)
+    >>> stats.modes.s
+    array([2., 1.])
+    >>> print(f"{stats.min_loss():.6f}")  # a noiseless teacher can be fitted exactly
+    0.000000
+
+    Fewer samples than inputs make :math:`\Sigma_{11}` singular; the optimum is then the
+    minimum-norm one and still fits the samples:
+
+    >>> X = np.random.default_rng(0).standard_normal((3, 5))
+    >>> stats = Statistics.from_data(X, X[:, :2])
+    >>> stats.is_singular, stats.n_samples
+    (True, 3)
+    >>> np.allclose(X @ stats.optimum().T, X[:, :2])
+    True
     """
 
     sigma11: np.ndarray
@@ -172,7 +228,21 @@ class Statistics:
 
         The least-squares residual :math:`\mathcal L_\star = \lVert Y - X W_\star^\top\rVert^2/2P`
         is measured on the samples, so the loss of a converged network is accurate even when it
-        is near zero (a noiseless teacher).
+        is near zero (a noiseless teacher). A 1-D ``Y`` (P,) counts as one output (P, 1).
+
+        Examples
+        --------
+        With label noise of std σ on M outputs, the residual is about
+        :math:`\tfrac12 M\sigma^2 (1 - N/P)` (here 0.0147):
+
+        >>> from linnet.data import teacher_task
+        >>> from linnet.stats import Statistics
+        >>> task = teacher_task(4, 3, 200, rng=np.random.default_rng(0), noise=0.1)
+        >>> stats = Statistics.from_data(task.X, task.Y)
+        >>> stats.n_samples, stats.is_white, stats.sigma31.shape
+        (200, True, (3, 4))
+        >>> print(f"{stats.residual_loss:.4f}")
+        0.0144
         """
         for name, value in (("X", X), ("Y", Y)):
             if np.iscomplexobj(value):
@@ -280,6 +350,19 @@ class Statistics:
         References
         ----------
         Baldi & Hornik (1989), Neural Networks 2:53-58. Saxe et al. (2014), eq. (7).
+
+        Examples
+        --------
+        A noiseless teacher is its own optimum; a bottleneck of one unit keeps its top mode:
+
+        >>> from linnet.data import teacher_task
+        >>> from linnet.stats import Statistics
+        >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))  # s = 4, 2, 1
+        >>> stats = Statistics.from_data(task.X, task.Y)
+        >>> np.allclose(stats.optimum(), task.teacher)
+        True
+        >>> np.round(np.linalg.svd(stats.optimum(rank=1), compute_uv=False), 6)
+        array([4., 0., 0.])
         """
         rank = self._check_rank(rank)
         if rank is None or rank >= min(self.n_in, self.n_out):
@@ -303,6 +386,18 @@ class Statistics:
 
         :math:`\mathcal L_k = \mathcal L_\star + \tfrac12\sum_{\alpha > k} s_\alpha^2`, with
         :math:`\mathcal L_\star` the least-squares residual (docs/theory.md#optima).
+
+        Examples
+        --------
+        For a noiseless teacher with s = 4, 2, 1, a bottleneck of k units leaves
+        :math:`\tfrac12\sum_{\alpha>k} s_\alpha^2` unexplained:
+
+        >>> from linnet.data import teacher_task
+        >>> from linnet.stats import Statistics
+        >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+        >>> stats = Statistics.from_data(task.X, task.Y)
+        >>> print(", ".join(f"{stats.min_loss(k):.6f}" for k in (1, 2, None)))
+        2.500000, 0.500000, 0.000000
         """
         rank = self._check_rank(rank)
         s = self.modes.s
@@ -316,7 +411,24 @@ class Statistics:
         return max(0.0, 0.5 * (self.trace33 - float(np.sum(self.modes.s**2))))
 
     def loss(self, W) -> np.ndarray:
-        r"""Loss of end-to-end map(s) ``W`` (..., M, N): :math:`\mathcal L_\star + \tfrac12\operatorname{Tr}(D\Sigma_{11}D^\top)`, D = W − W⋆."""
+        r"""Loss of end-to-end map(s) ``W`` (..., M, N): :math:`\mathcal L_\star + \tfrac12\operatorname{Tr}(D\Sigma_{11}D^\top)`, D = W − W⋆.
+
+        Returns shape (...), one loss per map.
+
+        Examples
+        --------
+        The zero map of a noiseless teacher task loses :math:`\tfrac12\operatorname{Tr}\Sigma_{33}
+        = \tfrac12(4^2 + 2^2 + 1^2)`:
+
+        >>> from linnet.data import teacher_task
+        >>> from linnet.stats import Statistics
+        >>> task = teacher_task(4, 3, 50, rng=np.random.default_rng(0))
+        >>> stats = Statistics.from_data(task.X, task.Y)
+        >>> print(f"{stats.loss(np.zeros((3, 4))):.6f}")
+        10.500000
+        >>> np.round(stats.loss(np.stack([np.zeros((3, 4)), stats.optimum()])), 6)
+        array([10.5,  0. ])
+        """
         W = np.asarray(W, dtype=np.float64)
         if W.shape[-2:] != (self.n_out, self.n_in):
             raise ValueError(

@@ -178,6 +178,25 @@ def read_idx(path) -> np.ndarray:
         payload whose length is not the product of the sizes.
     FileNotFoundError
         If the file does not exist.
+
+    Examples
+    --------
+    A round trip through a gzipped file, and the error for a file that is not IDX:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from linnet.data import read_idx, write_idx
+    >>> images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_idx(Path(folder) / "images-idx3-ubyte.gz", images)
+    ...     back = read_idx(path)
+    ...     _ = (Path(folder) / "notes.txt").write_text("not an IDX file")
+    ...     read_idx(Path(folder) / "notes.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: IDX file .../notes.txt has a wrong magic number 0x6e6f7420: ...
+    >>> back.dtype, back.shape, np.array_equal(back, images)
+    (dtype('uint8'), (2, 3, 4), True)
     """
     path = Path(path)
     if path.is_dir():
@@ -218,6 +237,21 @@ def write_idx(path, array, *, compress: bool | None = None) -> Path:
     Returns
     -------
     Path
+        ``path``, now holding the file.
+
+    Examples
+    --------
+    The header of a plain file: two zero bytes, the type code (0x0D: float32), the number of
+    dimensions, then each size as a big-endian uint32:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from linnet.data import write_idx
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_idx(Path(folder) / "values-idx2-float", np.ones((2, 3), dtype=np.float32))
+    ...     data = path.read_bytes()
+    >>> data[:12].hex(" ", 4), len(data)
+    ('00000d02 00000002 00000003', 36)
     """
     path = Path(path)
     arr = np.asarray(array)

@@ -30,6 +30,15 @@ class Task:
         Targets.
     teacher : ndarray, shape (M, N)
         The teacher map :math:`\\bar W`.
+
+    Examples
+    --------
+    Build one with :func:`teacher_task`:
+
+    >>> from linnet.data import teacher_task
+    >>> task = teacher_task(5, 3, 40, rng=np.random.default_rng(0))
+    >>> task.X.shape, task.Y.shape, task.teacher.shape
+    ((40, 5), (40, 3), (3, 5))
     """
 
     X: np.ndarray
@@ -57,6 +66,24 @@ def teacher_matrix(
         (length min(n_out, n_in), non-increasing, ≥ 0) with random singular vectors.
     s_max, ratio : float
         Largest singular value and ratio between consecutive ones (geometric spectrum).
+
+    Returns
+    -------
+    ndarray, shape (n_out, n_in)
+        With Haar-random singular vectors (:func:`linnet.network.random_orthogonal`), except
+        for ``"gaussian"``.
+
+    Examples
+    --------
+    >>> from linnet.data import teacher_matrix
+    >>> W = teacher_matrix(3, 5, rng=np.random.default_rng(0))  # s_max = 4, ratio = 1/2
+    >>> W.shape
+    (3, 5)
+    >>> np.round(np.linalg.svd(W, compute_uv=False), 6)
+    array([4., 2., 1.])
+    >>> W = teacher_matrix(3, 5, rng=np.random.default_rng(0), spectrum=[3.0, 1.0, 0.5])
+    >>> np.round(np.linalg.svd(W, compute_uv=False), 6)
+    array([3. , 1. , 0.5])
     """
     n_out = positive_int(n_out, "n_out")
     n_in = positive_int(n_in, "n_in")
@@ -87,6 +114,18 @@ def whiten_exactly(X) -> np.ndarray:
     on the signs of the eigenvectors, so unlike PCA whitening (:func:`linnet.data.fit_whitening`)
     it needs no sign convention. The inputs are not centred: linnet's statistics are
     uncentred second moments, and whitening them is what makes :math:`\Sigma_{11} = I`.
+
+    Returns the whitened samples, shape (P, N).
+
+    Examples
+    --------
+    Inputs of very different scales come out with :math:`X^\top X/P = I`:
+
+    >>> from linnet.data import whiten_exactly
+    >>> X = np.random.default_rng(0).standard_normal((100, 3)) * [1.0, 5.0, 0.1]
+    >>> Z = whiten_exactly(X)
+    >>> np.allclose(Z.T @ Z / 100, np.eye(3), rtol=0, atol=1e-12)
+    True
     """
     X = as_float_array(X, "X", ndim=2, fix=DATA_FIX)
     P, N = X.shape
@@ -128,6 +167,25 @@ def teacher_task(
     Returns
     -------
     Task
+        ``X`` (P, N), ``Y`` (P, M) and the ``teacher`` (M, N).
+
+    Examples
+    --------
+    Noiseless targets on exactly whitened inputs: the teacher is the task's
+    :math:`\Sigma_{31}`, so its singular values are the mode strengths:
+
+    >>> from linnet.data import teacher_task
+    >>> task = teacher_task(5, 3, 40, rng=np.random.default_rng(0))
+    >>> np.allclose(task.X.T @ task.X / 40, np.eye(5)), np.allclose(task.Y, task.X @ task.teacher.T)
+    (True, True)
+    >>> np.allclose(task.Y.T @ task.X / 40, task.teacher)
+    True
+
+    With label noise the targets scatter around the teacher's outputs by about σ:
+
+    >>> task = teacher_task(5, 3, 40, rng=np.random.default_rng(0), noise=0.1, whiten=False)
+    >>> round(float(np.std(task.Y - task.X @ task.teacher.T)), 1)
+    0.1
     """
     n_samples = positive_int(n_samples, "n_samples")
     noise = nonnegative_float(noise, "noise")
