@@ -119,7 +119,7 @@ def theory_steps(stats, depth, lrs, threshold, max_steps):
     k = min(s.size, WIDTH)
     steps = np.arange(max_steps + 1)
     u = theory.deep_mode_strength_discrete(steps, np.broadcast_to(s[:k], (lrs.size, k)), U0,
-                                           lrs[:, None], depth)  # (T, K, k)
+                                           lr=lrs[:, None], depth=depth)  # (T, K, k)
     # Modes beyond the k carried ones stay at u = 0 and keep their ½s² in the loss.
     loss = stats.min_loss() + 0.5 * np.sum((s[:k] - u) ** 2, axis=-1) \
         + 0.5 * np.sum(s[k:] ** 2)  # (T, K)

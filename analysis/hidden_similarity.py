@@ -81,7 +81,7 @@ def similarity_table(task, stats, columns, steps, seeds) -> pd.DataFrame:
         Hc = mu @ np.swapaxes(W1, -1, -2)  # (T, C, H)
         sim = Hc @ np.swapaxes(Hc, -1, -2)  # (T, C, C)
         u0 = np.full(k, U0) if init == "aligned" else theory.effective_initial_strength(inits[i], modes)[:k]
-        u = theory.deep_mode_strength(t, modes.s[:k], u0, 2)  # (T, k); the s ≈ 0 mode decays
+        u = theory.deep_mode_strength(t, modes.s[:k], u0, depth=2)  # (T, k); the s ≈ 0 mode decays
         th = np.einsum("ca,ta,da->tcd", proj[:, :k], u, proj[:, :k])
         for source, M in (("simulation", sim), ("theory", th)):
             frames.append(pd.DataFrame({

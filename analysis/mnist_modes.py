@@ -82,7 +82,7 @@ def mode_table(stats, columns, seeds, record_steps) -> pd.DataFrame:
         th = np.full((T, r), np.nan)
         th[:, live] = theory.mode_strength(step[:, None] * LR, s[live], u0[i, live])
         thd = np.full((T, r), np.nan)
-        thd[:, live] = theory.mode_strength_discrete(step, s[live], u0[i, live], LR)
+        thd[:, live] = theory.mode_strength_discrete(step, s[live], u0[i, live], lr=LR)
         curves.update(theory=th, theory_discrete=thd)
         for source, u in curves.items():
             keep = np.ones(r, bool) if source == "simulation" else live

@@ -39,7 +39,7 @@ def loss_table(runs: list[tm.Run]) -> pd.DataFrame:
         discrete = tm.theory_strengths(run)["theory_discrete"]
         losses = {
             "simulation": run.traj.loss,
-            "theory": theory.loss_curve(step * tm.LR, s, run.u0, residual, n_hidden=tm.HIDDEN),
+            "theory": theory.loss_curve(step * tm.LR, s, run.u0, residual=residual, n_hidden=tm.HIDDEN),
             # Every mode is carried (hidden width 32 > 5 modes), so no mode stays at u = 0.
             "theory_discrete": residual + 0.5 * np.sum((s - discrete) ** 2, axis=1),
         }

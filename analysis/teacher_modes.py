@@ -101,7 +101,7 @@ def theory_strengths(run: Run) -> dict[str, np.ndarray]:
     s, step = run.stats.modes.s, run.traj.step
     return {
         "theory": theory.mode_strength(step[:, None] * LR, s, run.u0),
-        "theory_discrete": theory.mode_strength_discrete(step, s, run.u0, LR),
+        "theory_discrete": theory.mode_strength_discrete(step, s, run.u0, lr=LR),
     }
 
 
@@ -112,13 +112,13 @@ def half_learning_time_discrete(s: np.ndarray, u0: np.ndarray) -> np.ndarray:
     interpolation removes its rounding up of up to one step (η = 0.01, i.e. 1% of t½ = 1 for
     s = 4), which would otherwise bias a comparison with interpolated measurements.
     """
-    k = theory.half_learning_step(s, u0, LR).astype(np.int64)
+    k = theory.half_learning_step(s, u0, lr=LR).astype(np.int64)
     out = np.empty(s.shape)
     for a in range(s.size):
         if k[a] == 0:
             out[a] = 0.0
             continue
-        u = theory.mode_strength_discrete(np.array([k[a] - 1, k[a]]), s[a], u0[a], LR)[:, 0]
+        u = theory.mode_strength_discrete(np.array([k[a] - 1, k[a]]), s[a], u0[a], lr=LR)[:, 0]
         out[a] = (k[a] - 1 + (s[a] / 2 - u[0]) / (u[1] - u[0])) * LR
     return out
 

@@ -42,9 +42,9 @@ def _discrete(u0, lr=0.01):
     """t½ of the exact two-layer GD map from u0, interpolated as the measurement is: removes GD's
     own lag behind gradient flow (≈ ηs/2) from the comparison."""
     s = np.broadcast_to(S6, u0.shape).ravel()
-    steps = int(1.2 * np.max(theory.half_learning_step(s, u0.ravel(), lr)))
+    steps = int(1.2 * np.max(theory.half_learning_step(s, u0.ravel(), lr=lr)))
     rec = np.arange(0, steps + 1, 2)
-    u = theory.mode_strength_discrete(rec, s, u0.ravel(), lr).reshape((rec.size,) + u0.shape)
+    u = theory.mode_strength_discrete(rec, s, u0.ravel(), lr=lr).reshape((rec.size,) + u0.shape)
     return _crossing(u, rec, lr)
 
 
@@ -73,7 +73,7 @@ def test_competition_delay_is_the_mean_delay():
     delays = np.concatenate(delays)
     k = np.arange(6)
     sd = np.sqrt(scipy.special.polygamma(1, (H - k[1:]) / 2) - scipy.special.polygamma(1, H / 2)) / (2 * S6[1:])
-    mean = theory.competition_delay(S6, H)
+    mean = theory.competition_delay(S6, n_hidden=H)
     assert mean[0] == 0.0
     # Four standard errors: a false alarm per mode has probability 6e-5 if the mean is right.
     np.testing.assert_array_less(np.abs(delays[:, 1:].mean(axis=0) - mean[1:]), 4 * sd / np.sqrt(len(delays)))
@@ -88,14 +88,14 @@ def test_wide_hidden_layer_keeps_the_uncorrected_claim():
     # Mean delay of the weakest mode: ψ-difference/(2s) = 0.33 on t½ ≈ 33, i.e. 1 %, spread
     # 0.6 % per network: every network stays far inside 10 % (measured ≤ 3.2 %).
     assert np.max(np.abs(measured / plain - 1)) < 0.10
-    assert theory.competition_delay(S6, 64)[-1] / np.mean(plain[:, -1]) < 0.02
+    assert theory.competition_delay(S6, n_hidden=64)[-1] / np.mean(plain[:, -1]) < 0.02
 
 
 def test_competition_inputs():
     with pytest.raises(ValueError, match=r"s must be 1-D with at most n_hidden = 3 modes.*s\[:n_hidden\]"):
-        theory.competition_delay([3.0, 2.0, 1.0, 0.5], 3)
+        theory.competition_delay([3.0, 2.0, 1.0, 0.5], n_hidden=3)
     with pytest.raises(ValueError, match="s must be > 0"):
-        theory.competition_delay([1.0, 0.0], 3)
+        theory.competition_delay([1.0, 0.0], n_hidden=3)
     # A bottleneck: modes beyond the hidden width get no initial strength.
     rng = np.random.default_rng(0)
     task = teacher_task(6, 5, 20, rng=rng, spectrum=[4.0, 2.0, 1.0, 0.5, 0.25])

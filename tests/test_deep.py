@@ -63,7 +63,7 @@ def test_matrix_gd_from_aligned_init_is_the_deep_discrete_map(depth):
     rec = np.array([0, 10, 50, 100, 300])
     gd = train.gradient_descent(w, st, eta, steps, record_steps=rec)
     u_sim = metrics.mode_strength_diagonal(gd.product, st.modes)
-    u_map = th.deep_mode_strength_discrete(rec, s, u0, eta, depth)
+    u_map = th.deep_mode_strength_discrete(rec, s, u0, lr=eta, depth=depth)
     # Both iterate the same map; matrix round-off (~1e-16 per step) accumulates over 300 steps.
     np.testing.assert_allclose(u_sim, u_map, rtol=0, atol=1e-11)
     assert metrics.max_offdiagonal(gd.product, st.modes).max() < 1e-11
@@ -81,18 +81,18 @@ def test_deep_mode_strength_equals_matrix_gradient_flow(depth):
     flow = train.gradient_flow(w, st, t)
     u = metrics.mode_strength_diagonal(flow.product, st.modes)
     # Two integrations at rtol ~1e-10/1e-11 of the same smooth ODE.
-    np.testing.assert_allclose(th.deep_mode_strength(t, s, u0, depth), u, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(th.deep_mode_strength(t, s, u0, depth=depth), u, rtol=0, atol=1e-7)
 
 
 @pytest.mark.parametrize("depth", [3, 4])
 def test_gd_approaches_the_mode_ode_at_first_order(depth):
     s, u0 = np.array([2.0]), np.array([0.05])
-    T = float(th.deep_learning_time(s, u0, s / 2, depth)[0])  # mid-transition, where u moves most
+    T = float(th.deep_learning_time(s, u0, s / 2, depth=depth)[0])  # mid-transition, where u moves most
     errs = []
     for eta in (4e-3, 2e-3):
         k = int(round(T / eta))
-        u_gd = th.deep_mode_strength_discrete(np.array([k]), s, u0, eta, depth)[0]
-        errs.append(abs(u_gd - th.deep_mode_strength([k * eta], s, u0, depth)[0])[0])
+        u_gd = th.deep_mode_strength_discrete(np.array([k]), s, u0, lr=eta, depth=depth)[0]
+        errs.append(abs(u_gd - th.deep_mode_strength([k * eta], s, u0, depth=depth)[0])[0])
     # Euler: error ∝ η; 1.6-2.4 leaves room for the O(η²) term at η·s^{2-2/L} ≈ 1e-2.
     assert 1.6 < errs[0] / errs[1] < 2.4
 
@@ -102,8 +102,8 @@ def test_learning_time_inverts_the_mode_strength(depth):
     s = np.array([2.0, 0.7])
     u0 = np.array([0.01, 0.05])
     for frac in (0.1, 0.5, 0.99):
-        t = th.deep_learning_time(s, u0, frac * s, depth)
-        u = np.diag(th.deep_mode_strength(t, s, u0, depth))
+        t = th.deep_learning_time(s, u0, frac * s, depth=depth)
+        u = np.diag(th.deep_mode_strength(t, s, u0, depth=depth))
         # Two independent computations (quadrature or closed form vs DOP853 at rtol 1e-11): agree
         # to ~1e-10 relative; 1e-8 allows the integrator's error to accumulate over t.
         np.testing.assert_allclose(u, frac * s, rtol=1e-8)
@@ -116,25 +116,25 @@ def test_closed_forms_agree_with_quadrature():
                                        epsrel=1e-13, limit=200)
         # quad's own relative accuracy (epsrel 1e-13) on an O(1) integral, with a factor 10 for
         # the closed form's round-off (measured agreement ~1e-15).
-        assert th.deep_learning_time(s, u0, uf, L) == pytest.approx(quad, rel=1e-12)
+        assert th.deep_learning_time(s, u0, uf, depth=L) == pytest.approx(quad, rel=1e-12)
     # Saxe's eq. (11) for L = 2 from the two-layer module.
-    assert th.deep_learning_time(s, u0, uf, 2) == pytest.approx(th.learning_time(s, u0, uf), rel=1e-13)
+    assert th.deep_learning_time(s, u0, uf, depth=2) == pytest.approx(th.learning_time(s, u0, uf), rel=1e-13)
 
 
 def test_learning_step_matches_the_iterated_map_and_plateau_estimate():
     s, u0 = 2.0, 1e-4
     for eta in (0.05, 0.1, 0.3):
-        k = th.deep_learning_step(s, u0, s / 2, eta, 2)
-        assert k == th.half_learning_step(s, u0, eta)[0]  # the two-layer module's iteration
-        est = th.plateau_steps_estimate(s, u0, eta)
+        k = th.deep_learning_step(s, u0, s / 2, lr=eta, depth=2)
+        assert k == th.half_learning_step(s, u0, lr=eta)[0]  # the two-layer module's iteration
+        est = th.half_learning_step_estimate(s, u0, lr=eta)
         gf = th.learning_time(s, u0, s / 2) / eta
         # The log(1+ηs) estimate captures the discrete plateau better than t½/η (docs/theory.md#discrete-gradient-descent).
         assert abs(est - k) < abs(gf - k)
         assert gf < k + 1  # GF underestimates the number of steps ((1+ηs)² < e^{2ηs})
     # Deep: the first crossing in the map's own iteration.
     L, eta = 4, 0.02
-    k = int(th.deep_learning_step(s, 0.05, 1.0, eta, L))
-    u = th.deep_mode_strength_discrete(np.array([k - 1, k]), s, 0.05, eta, L)[:, 0]
+    k = int(th.deep_learning_step(s, 0.05, 1.0, lr=eta, depth=L))
+    u = th.deep_mode_strength_discrete(np.array([k - 1, k]), s, 0.05, lr=eta, depth=L)[:, 0]
     assert u[0] < 1.0 <= u[1]
 
 
@@ -146,7 +146,7 @@ def test_deep_loss_curve_matches_simulation():
     w = network.init_aligned(st.modes, (3, 3, 3, 3), u0, rng=rng)
     t = np.linspace(0, 4, 9)
     flow = train.gradient_flow(w, st, t)
-    curve = th.deep_loss_curve(t, s, u0, 3, st.min_loss())  # the s = 0 mode decays from u0
+    curve = th.deep_loss_curve(t, s, u0, depth=3, residual=st.min_loss())  # the s = 0 mode decays from u0
     np.testing.assert_allclose(curve, flow.loss, atol=1e-8)  # integrator accuracy, squared errors
 
 
@@ -380,15 +380,15 @@ def test_stability_bound_edge_cases():
 @pytest.mark.parametrize("depth", [2, 3, 4])
 def test_deep_mode_strength_at_time_zero_and_repeated_times(depth):
     s, u0 = np.array([2.0, 0.5, 0.0]), np.array([0.01, 0.02, 0.03])
-    np.testing.assert_array_equal(th.deep_mode_strength([0.0], s, u0, depth), u0[None])
+    np.testing.assert_array_equal(th.deep_mode_strength([0.0], s, u0, depth=depth), u0[None])
     t = np.array([0.0, 1.0, 1.0, 2.0, 0.5])
-    u = th.deep_mode_strength(t, s, u0, depth)
-    one = np.vstack([th.deep_mode_strength([0.5, ti], s, u0, depth)[1] for ti in t])
+    u = th.deep_mode_strength(t, s, u0, depth=depth)
+    one = np.vstack([th.deep_mode_strength([0.5, ti], s, u0, depth=depth)[1] for ti in t])
     # Each call integrates from 0 to its own last time: the steps differ, so the answers agree to
     # the integrator's rtol 1e-11 (times O(1) strengths), not bit for bit.
     np.testing.assert_allclose(u, one, rtol=1e-9, atol=1e-12)
     assert np.array_equal(u[1], u[2])  # one evaluation serves both
     np.testing.assert_allclose(u[0], u0, rtol=1e-15)  # (u0^{1/L})^L: two roundings
-    loss = th.deep_loss_curve(t, s, u0, depth, residual=1.0)
+    loss = th.deep_loss_curve(t, s, u0, depth=depth, residual=1.0)
     np.testing.assert_allclose(loss, 1.0 + 0.5 * np.sum((s - u) ** 2, axis=1), rtol=1e-14)
-    assert th.deep_loss_curve([0.0], s, u0, depth, residual=1.0).shape == (1,)
+    assert th.deep_loss_curve([0.0], s, u0, depth=depth, residual=1.0).shape == (1,)

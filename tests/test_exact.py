@@ -131,7 +131,7 @@ def test_riccati_residual_and_initial_state(lam):
         q = sol([t - h, t, t + h])
         deriv = (q[2] - q[0]) / (2 * h)
         # Central difference: truncation h²/6·|d³QQᵀ/dt³| ~ 1e-8·s1³ ≈ 1e-7, round-off eps/h ≈ 1e-12.
-        np.testing.assert_allclose(deriv, th.riccati_rhs(q[1], st, lam), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(deriv, th.riccati_rhs(q[1], st, lam=lam), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -205,7 +205,7 @@ def test_lambda_scalar_time_against_gd_and_flow(lam):
     u = metrics.mode_strength_diagonal(flow.product[-1], st.modes)
     # solve_ivp at rtol 1e-10 gives u to ~1e-10; dt/du = 1/(√(λ²+4u²)(s−u)) amplifies that by
     # at most ~1/(2u(s−u)) ≈ 1e2 near the end of learning.
-    np.testing.assert_allclose(th.lambda_balanced_time(u, s, a * b, lam), T, atol=1e-7)
+    np.testing.assert_allclose(th.lambda_balanced_learning_time(s, a * b, u, lam=lam), T, atol=1e-7)
     eta = 1e-3
     gd = train.gradient_descent(w, st, eta, int(T / eta), record_steps=[0, int(T / eta)])
     ug = metrics.mode_strength_diagonal(gd.product[-1], st.modes)
@@ -213,24 +213,124 @@ def test_lambda_scalar_time_against_gd_and_flow(lam):
     # ≈ 1 + η·rate/2 (docs/theory.md#discrete-gradient-descent), a time error ≤ T·η·r/2 with r = √(4s1² + λ²) the largest
     # rate of the linearised mode equation; the tolerance is twice that.
     r = np.sqrt(4 * s[0] ** 2 + lam**2)
-    np.testing.assert_allclose(th.lambda_balanced_time(ug, s, a * b, lam), T, atol=T * eta * r)
-    # And the inverse: lambda_balanced_strength(T) is the flow's u.
-    np.testing.assert_allclose(th.lambda_balanced_strength(T, s, a * b, lam), u, atol=1e-9)
+    np.testing.assert_allclose(th.lambda_balanced_learning_time(s, a * b, ug, lam=lam), T, atol=T * eta * r)
+    # And the inverse: lambda_balanced_mode_strength(T) is the flow's u.
+    np.testing.assert_allclose(th.lambda_balanced_mode_strength(T, s, a * b, lam=lam), u, atol=1e-9)
 
 
 def test_lambda_scalar_limits():
     t = np.linspace(0, 5, 21)
     s, u0 = 1.5, 1e-3
     # λ = 0 is Saxe's logistic (bisection resolves u to round-off of the interval).
-    np.testing.assert_allclose(th.lambda_balanced_strength(t, s, u0, 0.0), th.mode_strength(t, s, u0),
+    np.testing.assert_allclose(th.lambda_balanced_mode_strength(t, s, u0, lam=0.0), th.mode_strength(t, s, u0),
                                rtol=1e-12, atol=1e-14)
     # |λ| ≫ s: lazy, u − s ≈ (u0 − s) e^{−|λ| t} up to relative corrections O(s/|λ|) in the rate.
     lam = 1e3
     tt = np.linspace(0, 5e-3, 11)
     lazy = s + (u0 - s) * np.exp(-lam * tt)
-    np.testing.assert_allclose(th.lambda_balanced_strength(tt, s, u0, lam), lazy, atol=5 * s / lam)
+    np.testing.assert_allclose(th.lambda_balanced_mode_strength(tt, s, u0, lam=lam), lazy, atol=5 * s / lam)
     # Approach from above (u0 > s) decreases towards s.
-    u = th.lambda_balanced_strength(t, s, 3.0, 0.5)
+    u = th.lambda_balanced_mode_strength(t, s, 3.0, lam=0.5)
     assert np.all(np.diff(u) < 0) and np.all(u > s)
     with pytest.raises(ValueError, match="saddle"):
-        th.lambda_balanced_time(0.5, s, -0.1, 0.0)
+        th.lambda_balanced_learning_time(s, -0.1, 0.5, lam=0.0)
+
+
+# ---------------------------------------------------------------------------- solution objects
+def _transcribed_qqt(sol, t):
+    """QQᵀ(t) = Z A⁻¹ Zᵀ transcribed from the Notes of either solution class, one time at a time,
+    with explicit inverses (as Braun et al.'s reference code), from the object's named fields.
+    Returns the stack of QQᵀ and the condition number of each A(t)."""
+    lam = isinstance(sol, th.LambdaBalancedSolution)
+    rate = sol.Lambda if lam else sol.S_tilde
+    if lam:
+        plus, minus = np.diag(sol.X * sol.A_X + sol.A_X), np.diag(sol.A_X - sol.X * sol.A_X)
+        core = 4 * np.eye(rate.size)
+    else:
+        plus = minus = np.eye(rate.size)
+        core = 4 * np.diag(1 / sol.S0)
+    Bi = np.linalg.inv(sol.B)
+    out, conds = [], []
+    for ti in t:
+        e, e2 = np.diag(np.exp(-rate * ti)), np.diag(np.exp(-2 * rate * ti))
+        K = e @ sol.C.T @ Bi.T @ e
+        Z = np.vstack([sol.V_tilde @ (minus - plus @ K), sol.U_tilde @ (plus + minus @ K)])
+        A = e @ Bi @ core @ Bi.T @ e + (np.eye(rate.size) - e2) @ np.diag(1 / rate) \
+            - e @ Bi @ sol.C @ (e2 - np.eye(rate.size)) @ np.diag(1 / rate) @ sol.C.T @ Bi.T @ e
+        if not lam and (sol.U_hat.size or sol.V_hat.size):
+            Z += np.vstack([2 * sol.V_hat @ sol.V_hat.T @ sol.V @ Bi.T @ e,
+                            2 * sol.U_hat @ sol.U_hat.T @ sol.U @ Bi.T @ e])
+            A += 4 * ti * e @ Bi @ (sol.V.T @ sol.V_hat @ sol.V_hat.T @ sol.V
+                                    + sol.U.T @ sol.U_hat @ sol.U_hat.T @ sol.U) @ Bi.T @ e
+        out.append(Z @ np.linalg.inv(A) @ Z.T)
+        conds.append(np.linalg.cond(A))
+    return np.stack(out), np.array(conds)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("case", ["zero 5-8-5", "zero 6-8-3", "zero 3-8-6", "lam -1", "lam 2"])
+def test_solution_objects_are_their_notes_formula(seed, case):
+    """The objects' batched evaluation against the Notes transcribed per time from their named
+    fields, and the wrappers equal to the objects to the bit."""
+    rng = np.random.default_rng(seed)
+    t = np.array([0.0, 0.3, 1.0, 3.0, 8.0])
+    if case.startswith("zero"):
+        shape = tuple(int(n) for n in case.split()[1].split("-"))
+        st, w = _zero_balanced_case(rng, shape)
+        sol = th.ZeroBalancedSolution.from_weights(w, st)
+        ex = th.zero_balanced_solution(w, st, t, full=True)
+    else:
+        st = _task(rng, 4, 4)
+        w = _match_sign(network.init_lambda_balanced((4, 4, 4), 0.3, float(case.split()[1]), rng=rng), st)
+        sol = th.LambdaBalancedSolution.from_weights(w, st)
+        ex = th.lambda_balanced_solution(w, st, t, full=True)
+    ref, cond = _transcribed_qqt(sol, t)
+    # Both invert A(t): round-off eps·cond(A) relative on O(1) entries (|Z| ≤ ~2, |QQᵀ| ≤ ~s1),
+    # times 100 for the m-term sums evaluated in different orders (measured: ≤ 3.7 here, Xeon).
+    tol = 100 * np.finfo(float).eps * cond.max()
+    np.testing.assert_allclose(sol.qqt(t), ref, rtol=0, atol=tol)
+    N = st.n_in
+    np.testing.assert_allclose(sol.product(t), ref[:, N:, :N], rtol=0, atol=tol)
+    # The wrapper is the object: same operations, so the same bits.
+    np.testing.assert_array_equal(ex.product, sol.product(t))
+    np.testing.assert_array_equal(ex.qqt, sol.qqt(t))
+    assert ex.lam == sol.lam
+    blocks = sol.blocks(t)
+    np.testing.assert_array_equal(blocks.input_gram, ex.qqt[:, :N, :N])
+    np.testing.assert_array_equal(blocks.output_gram, ex.qqt[:, N:, N:])
+    np.testing.assert_array_equal(blocks.product, ex.qqt[:, N:, :N])
+    # loss is the statistics' loss of the product (exactly: the same function of the same array).
+    np.testing.assert_array_equal(sol.loss(t), st.loss(sol.product(t)))
+
+
+def test_solution_fields_are_the_notes_symbols():
+    rng = np.random.default_rng(4)
+    st, w = _zero_balanced_case(rng, (6, 8, 3))
+    sol = th.ZeroBalancedSolution.from_weights(w, st)
+    # W2W1(0) = U S0 Vᵀ and Σ̃ = Ũ S̃ Ṽᵀ: reconstructions of SVDs of O(1) matrices, round-off 1e-15.
+    np.testing.assert_allclose((sol.U * sol.S0) @ sol.V.T, w[1] @ w[0], atol=1e-14)
+    np.testing.assert_allclose((sol.U_tilde * sol.S_tilde) @ sol.V_tilde.T, st.sigma31, atol=1e-14)
+    assert sol.U_hat.shape == (3, 0) and sol.V_hat.shape == (6, 3)
+    np.testing.assert_array_equal(sol.B, sol.U.T @ sol.U_tilde + sol.V.T @ sol.V_tilde)
+    np.testing.assert_array_equal(sol.C, sol.U.T @ sol.U_tilde - sol.V.T @ sol.V_tilde)
+    assert sol.lam == 0.0
+    with pytest.raises(AttributeError):
+        sol.B = sol.C  # frozen: the precomputed pieces cannot go stale
+    # λ-balanced: S2² − S1² = λ and the layer spectra multiply to the map's.
+    st4 = _task(rng, 4, 4)
+    w4 = _match_sign(network.init_lambda_balanced((4, 4, 4), 0.3, 0.7, rng=rng), st4)
+    lsol = th.LambdaBalancedSolution.from_weights(w4, st4, lam=0.7)
+    np.testing.assert_allclose(lsol.S2**2 - lsol.S1**2, 0.7, atol=1e-12)  # round-off of λ from the weights
+    np.testing.assert_allclose(lsol.Lambda, np.sqrt(lsol.S_tilde**2 + 0.7**2 / 4), rtol=1e-12)
+    np.testing.assert_allclose(lsol.A_X, 1 / np.sqrt(1 + lsol.X**2), rtol=1e-15)
+
+
+def test_solution_without_statistics_has_no_loss():
+    rng = np.random.default_rng(6)
+    st, w = _zero_balanced_case(rng, (5, 8, 5))
+    bare = th.ZeroBalancedSolution.from_weights(w, st.sigma31)
+    np.testing.assert_array_equal(bare.product([0.5]), th.ZeroBalancedSolution.from_weights(w, st).product([0.5]))
+    with pytest.raises(ValueError, match="from_weights.*Statistics"):
+        bare.loss([0.5])
+    with pytest.raises(ValueError, match="t must be a 1-D array of times >= 0"):
+        bare.product([-1.0])

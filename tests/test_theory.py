@@ -74,15 +74,15 @@ def test_half_learning_time_and_eq11_limit():
 def test_loss_curve_limits():
     trace33 = 30.0
     residual = 0.5 * (trace33 - np.sum(S**2))
-    L = theory.loss_curve([0.0, 1e4], S, U0, residual)
+    L = theory.loss_curve([0.0, 1e4], S, U0, residual=residual)
     # t = 0: ½(Tr Σ33 − Σs²) + ½Σ(s − u0)²; t → ∞: the least-squares residual.
     assert L[0] == pytest.approx(residual + 0.5 * np.sum((S - U0) ** 2), rel=1e-14)
     assert L[1] == pytest.approx(residual, rel=1e-14)
     # A bottleneck of 2 never learns modes 3..5: they stay in the loss.
-    L2 = theory.loss_curve([1e4], S, U0[:2], residual, n_hidden=2)
+    L2 = theory.loss_curve([1e4], S, U0[:2], residual=residual, n_hidden=2)
     assert L2[0] == pytest.approx(residual + 0.5 * np.sum(S[2:] ** 2), rel=1e-14)
     # The loss only decreases from below-s initial strengths (every mode improves).
-    Lt = theory.loss_curve(np.linspace(0, 40, 200), S, U0, residual)
+    Lt = theory.loss_curve(np.linspace(0, 40, 200), S, U0, residual=residual)
     assert np.all(np.diff(Lt) <= 0)
 
 
@@ -95,7 +95,7 @@ def test_loss_curve_equals_statistics_loss_of_the_theory_map():
     u = theory.mode_strength(t[:, None], S, U0)
     W = np.einsum("ma,ta,na->tmn", U, u, V)  # Σ_α u_α(t) u_α v_αᵀ (docs/theory.md#two-layer-dynamics)
     # Two exact routes to a loss of O(10): round-off of sums of a few O(10) terms.
-    np.testing.assert_allclose(theory.loss_curve(t, S, U0, stats.min_loss()), stats.loss(W),
+    np.testing.assert_allclose(theory.loss_curve(t, S, U0, residual=stats.min_loss()), stats.loss(W),
                                rtol=1e-12)
 
 
@@ -108,7 +108,7 @@ def _loop(s, u0, lr, k):
 
 def test_mode_strength_discrete_is_the_iterated_map():
     steps = np.array([0, 1, 7, 50, 300])
-    out = theory.mode_strength_discrete(steps, S, U0, 0.05)
+    out = theory.mode_strength_discrete(steps, S, U0, lr=0.05)
     assert out.shape == (5, 5)
     for i, k in enumerate(steps):
         for a in range(5):
@@ -116,24 +116,24 @@ def test_mode_strength_discrete_is_the_iterated_map():
             # the last bit, and 300 steps accumulate a few ulps: 1e-13 relative.
             assert out[i, a] == pytest.approx(_loop(S[a], U0[a], 0.05, int(k)), rel=1e-13)
     # Unsorted steps are returned in the order asked.
-    np.testing.assert_array_equal(theory.mode_strength_discrete(steps[::-1], S, U0, 0.05), out[::-1])
+    np.testing.assert_array_equal(theory.mode_strength_discrete(steps[::-1], S, U0, lr=0.05), out[::-1])
 
 
 def test_half_learning_step_matches_discrete_map():
     lr = 0.02
-    k = theory.half_learning_step(S, U0, lr)
+    k = theory.half_learning_step(S, U0, lr=lr)
     for a in range(5):
         ka = int(k[a])
         assert _loop(S[a], U0[a], lr, ka) >= S[a] / 2 > _loop(S[a], U0[a], lr, ka - 1)
     # GD's early growth per step, (1 + ηs)², is below e^{2ηs}: its plateau is longer than
     # t½/η, by ≈ ηs/ln(1 + ηs) ≈ 1 + ηs/2 (docs/theory.md#discrete-gradient-descent: s = 2, u0 = 1e-4, η = 0.1 → 27 vs 24.8).
-    k27 = int(theory.half_learning_step(2.0, 1e-4, 0.1)[0])
+    k27 = int(theory.half_learning_step(2.0, 1e-4, lr=0.1)[0])
     assert _loop(2.0, 1e-4, 0.1, k27) >= 1.0 > _loop(2.0, 1e-4, 0.1, k27 - 1)  # the plain loop
     assert k27 == 27  # ... and the number docs/theory.md#discrete-gradient-descent quotes
     assert np.all(k * lr >= theory.half_learning_time(S, U0))
     # And it tends to t½/η as ηs → 0: at η = 1e-4 the ratio is 1 + 2e-4 at most, plus the
     # rounding up to a whole step (≤ 1e-4 / t½ ≈ 1e-4 for these modes).
-    small = theory.half_learning_step(S, U0, 1e-4) * 1e-4
+    small = theory.half_learning_step(S, U0, lr=1e-4) * 1e-4
     np.testing.assert_allclose(small, theory.half_learning_time(S, U0), rtol=1e-3)
 
 
@@ -146,3 +146,17 @@ def test_effective_initial_strength_of_aligned_weights_is_u0():
     # Balanced aligned weights: a = b = √u0 along one hidden direction ⇒ ¼‖2√u0 r‖² = u0.
     # Absolute round-off ~ε·max(u0) ≈ 1e-17 is 1e-11 of the smallest u0 (1e-6): rtol 1e-10.
     np.testing.assert_allclose(theory.effective_initial_strength(ws, stats.modes), U0, rtol=1e-10)
+
+
+def test_every_public_theory_name_has_a_running_example():
+    """The Examples sections of linnet.theory run and print what they show (until `make test` runs
+    `pytest --doctest-modules linnet` itself), and no public name is without one."""
+    import doctest
+
+    from linnet.theory import deep, exact, saxe
+
+    for mod in (theory, saxe, deep, exact):
+        result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, f"{mod.__name__}: {result.failed} failing examples (run pytest --doctest-modules)"
+    for name in theory.__all__:
+        assert ">>>" in (getattr(theory, name).__doc__ or ""), f"theory.{name} has no Examples section"

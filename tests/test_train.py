@@ -56,7 +56,7 @@ def test_aligned_gd_equals_exact_discrete_map(seed, hidden):
     S = metrics.mode_strengths(tr.product, stats.modes)
     k = min(hidden, 5)
     expect = np.zeros((rec.size, 5))
-    expect[:, :k] = theory.mode_strength_discrete(rec, S5[:k], u0, lr)
+    expect[:, :k] = theory.mode_strength_discrete(rec, S5[:k], u0, lr=lr)
     # The matrix iteration and the scalar map are the same arithmetic on the aligned manifold;
     # measured differences are ~1e-14 (round-off of O(1) strengths over 600 steps).
     np.testing.assert_allclose(np.diagonal(S, axis1=-2, axis2=-1), expect, rtol=0, atol=1e-10)
@@ -237,7 +237,7 @@ def test_gradient_flow_matches_eq12_from_aligned_init(seed):
     u = metrics.mode_strength_diagonal(gf.product, stats.modes)
     # DOP853 at rtol 1e-10 / atol 1e-12: global error ≲ 1e-8 on strengths of O(1).
     np.testing.assert_allclose(u, theory.mode_strength(t[:, None], S5, u0), atol=1e-7)
-    np.testing.assert_allclose(gf.loss, theory.loss_curve(t, S5, u0, stats.min_loss()), atol=1e-7)
+    np.testing.assert_allclose(gf.loss, theory.loss_curve(t, S5, u0, residual=stats.min_loss()), atol=1e-7)
 
 
 @pytest.mark.parametrize("seed", SEEDS[:2])

@@ -256,11 +256,11 @@ def test_theory_arguments():
     with pytest.raises(ValueError, match="u0 and uf must be below s"):
         theory.learning_time(1.0, 0.1, 1.5)
     with pytest.raises(ValueError, match="lr must be a finite number > 0"):
-        theory.mode_strength_discrete([0, 1], 1.0, 0.1, 0.0)
+        theory.mode_strength_discrete([0, 1], 1.0, 0.1, lr=0.0)
     with pytest.raises(ValueError, match="steps must be a 1-D array of non-negative integers"):
-        theory.mode_strength_discrete([-1, 2], 1.0, 0.1, 0.1)
+        theory.mode_strength_discrete([-1, 2], 1.0, 0.1, lr=0.1)
     with pytest.raises(ValueError, match="lr must be a finite number > 0"):
-        theory.half_learning_step(1.0, 0.1, -1.0)
+        theory.half_learning_step(1.0, 0.1, lr=-1.0)
     with pytest.raises(ValueError, match="t contains 1 NaN"):
         theory.mode_strength([0.0, np.nan], 1.0, 0.1)
 
@@ -353,11 +353,11 @@ def test_mode_strength_shapes_named():
 def test_discrete_map_and_loss_curve_shapes_named():
     """u0 with neither one value per mode nor one for all: named, not a numpy broadcast error."""
     with pytest.raises(ValueError, match=r"s, u0 must broadcast.*s \(3,\), u0 \(2,\)"):
-        theory.mode_strength_discrete([1, 2], [1.0, 2.0, 3.0], [0.1, 0.2], 0.1)
+        theory.mode_strength_discrete([1, 2], [1.0, 2.0, 3.0], [0.1, 0.2], lr=0.1)
     with pytest.raises(ValueError, match=r"u0, s\[:n_hidden\] must broadcast.*u0 \(2,\), s\[:n_hidden\] \(3,\)"):
-        theory.loss_curve(np.arange(3.0), [1.0, 2.0, 3.0], [0.1, 0.2], 0.0)
+        theory.loss_curve(np.arange(3.0), [1.0, 2.0, 3.0], [0.1, 0.2], residual=0.0)
     # one u0 per learned mode is right when the hidden layer is narrower than the modes
-    assert theory.loss_curve(np.arange(3.0), [1.0, 2.0, 3.0], [0.1, 0.2], 0.0, n_hidden=2).shape == (3,)
+    assert theory.loss_curve(np.arange(3.0), [1.0, 2.0, 3.0], [0.1, 0.2], residual=0.0, n_hidden=2).shape == (3,)
 
 
 def test_mode_strength_diagonal_shapes_named(stats):

@@ -3,7 +3,18 @@
 - :mod:`linnet.theory.saxe`: two-layer mode dynamics from small decoupled init (Saxe et al. 2014).
 - :mod:`linnet.theory.deep`: depth-L mode equation, learning times, discrete map, stability bound.
 - :mod:`linnet.theory.exact`: exact two-layer solutions for zero- and λ-balanced init (Braun et al. 2022,
-  Dominé et al. 2025).
+  Dominé et al. 2025), as objects built once from the weights (:class:`ZeroBalancedSolution`,
+  :class:`LambdaBalancedSolution`) that answer ``product(t)``, ``blocks(t)``, ``loss(t)``.
+
+Arguments follow one convention (stated in :mod:`linnet.theory.saxe`): a curve's grid (``t`` or
+``steps``) first, then the mode ``s, u0`` and a target strength ``uf``; parameters of the dynamics
+(``lr``, ``depth``, ``lam``, ``residual``, ``n_hidden``) keyword-only.
+
+Examples
+--------
+>>> from linnet import theory
+>>> print(theory.mode_strength([0.0, 1.0], 2.0, 0.01).round(4))
+[0.01   0.4306]
 """
 
 from . import deep, exact, saxe

@@ -34,8 +34,12 @@ __all__ = [
     "deep_loss_curve",
     "stability_bound",
     "optimum_sharpness",
-    "plateau_steps_estimate",
 ]
+
+
+def _deep_step(a, s, lr, L):
+    """One gradient-descent step of the per-layer mode map, a ← a + η a^{L−1}(s − a^L)."""
+    return a + lr * a ** (L - 1) * (s - a**L)
 
 
 def _depth(depth) -> int:
@@ -95,6 +99,18 @@ def optimum_sharpness(stats: Statistics, depth: int) -> float:
     ----------
     Saxe, McClelland & Ganguli (2014), Appendix B (white inputs);
     Arora, Cohen & Hazan (2018), ICML (the end-to-end operator).
+
+    Examples
+    --------
+    Whitened inputs give :math:`L s_1^{2-2/L}`; with :math:`\Sigma_{11} = \mathrm{diag}(4, 1)`
+    and :math:`W_\star = I` (shared eigenbasis) the top of :math:`\lambda_\beta\sum_l 1` is 4L:
+
+    >>> import numpy as np
+    >>> from linnet import Statistics, theory
+    >>> print(theory.optimum_sharpness(Statistics(np.eye(2), np.diag([2.0, 1.0]), 6.0), 2))
+    4.0
+    >>> print(round(theory.optimum_sharpness(Statistics(np.diag([4.0, 1.0]), np.diag([4.0, 1.0]), 20.0), 3), 10))
+    12.0
     """
     L = positive_int(depth, "depth")
     if not isinstance(stats, Statistics):
@@ -145,6 +161,14 @@ def stability_bound(s1, depth: int) -> float:
         ``inf`` for s1 = 0 and L ≥ 2: the optimum is W = 0, where the Hessian vanishes, so no
         step is unstable *there* (large initial weights can still diverge). L = 1 is linear
         regression: 2/λ_max(Σ11), i.e. 2 for whitened inputs.
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> theory.stability_bound(2.0, 2)  # 1/s1 for two layers
+    0.5
+    >>> print(round(theory.stability_bound(2.0, 4), 6))  # 2/(4·2^1.5)
+    0.176777
     """
     L = positive_int(depth, "depth")
     if isinstance(s1, Statistics):
@@ -155,7 +179,7 @@ def stability_bound(s1, depth: int) -> float:
     return 2.0 / top if top > 0 else math.inf
 
 
-def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarray:
+def deep_mode_strength(t, s, u0, *, depth: int, rtol: float = 1e-11) -> np.ndarray:
     r"""End-to-end strength u(t) of a mode of a depth-L network from balanced, decoupled init.
 
     Parameters
@@ -185,6 +209,17 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
     References
     ----------
     Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eqs. (12), (15).
+
+    Examples
+    --------
+    Deeper networks sit longer on the plateau, then switch faster:
+
+    >>> from linnet import theory
+    >>> t = [0.0, 1.0, 3.0, 10.0]
+    >>> print(theory.deep_mode_strength(t, [2.0], 0.01, depth=2).round(4).ravel())
+    [0.01   0.4306 1.9976 2.    ]
+    >>> print(theory.deep_mode_strength(t, [2.0], 0.01, depth=4).round(4).ravel())
+    [0.01   0.0275 1.9967 2.    ]
     """
     L = _depth(depth)
     t = np.atleast_1d(as_float_array(t, "t"))
@@ -214,7 +249,7 @@ def deep_mode_strength(t, s, u0, depth: int, *, rtol: float = 1e-11) -> np.ndarr
     return (sol.y.T ** L)[back.ravel()]
 
 
-def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
+def deep_mode_strength_discrete(steps, s, u0, *, lr, depth: int) -> np.ndarray:
     r"""Strength after k gradient-descent steps on the balanced decoupled manifold.
 
     Iterates the exact map :math:`a \leftarrow a + \eta\,a^{L-1}(s - a^L)` and returns
@@ -234,6 +269,16 @@ def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
     -------
     ndarray, shape (T, r)
         Non-finite once an iterate diverges (η beyond :func:`stability_bound`).
+
+    Examples
+    --------
+    Two rates at once (one per entry of ``lr``), the second beyond the bound 1/s = 0.5:
+
+    >>> import numpy as np
+    >>> from linnet import theory
+    >>> u = theory.deep_mode_strength_discrete([0, 50, 2000], 2.0, 0.01, lr=[0.1, 0.6], depth=2)
+    >>> print(u[:, 0].round(4), bool(np.isfinite(u[-1, 1])) and abs(u[-1, 1] - 2.0) < 1e-3)
+    [0.01 2.   2.  ] False
     """
     L = _depth(depth)
     steps = step_array(steps)
@@ -249,7 +294,7 @@ def deep_mode_strength_discrete(steps, s, u0, lr, depth: int) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         for i in order:
             for _ in range(int(steps[i]) - k):
-                a = a + lr * a ** (L - 1) * (s - a**L)
+                a = _deep_step(a, s, lr, L)
             k = int(steps[i])
             out[i] = a**L
     return out
@@ -263,7 +308,7 @@ def _time_closed(u, s, L):
     return np.arctanh(np.sqrt(u / s)) / (2.0 * s**1.5) - 1.0 / (2.0 * s * np.sqrt(u))
 
 
-def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
+def deep_learning_time(s, u0, uf, *, depth: int) -> np.ndarray:
     r"""Time for a mode of a depth-L network to grow from ``u0`` to ``uf`` under gradient flow.
 
     Parameters
@@ -289,6 +334,14 @@ def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
     References
     ----------
     Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eqs. (11), (15), (17).
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> print(round(float(theory.deep_learning_time(2.0, 0.01, 1.0, depth=2)), 6))  # = learning_time
+    1.323326
+    >>> print([round(float(theory.deep_learning_time(2.0, 0.01, 1.0, depth=L)), 4) for L in (3, 4, 6)])
+    [1.9776, 2.3933, 2.6888]
     """
     L = _depth(depth)
     s, u0, uf = np.broadcast_arrays(positive_array(s, "s"), positive_array(u0, "u0"), positive_array(uf, "uf"))
@@ -313,7 +366,7 @@ def deep_learning_time(s, u0, uf, depth: int) -> np.ndarray:
     return out
 
 
-def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000) -> np.ndarray:
+def deep_learning_step(s, u0, uf, *, lr, depth: int, max_steps: int = 10_000_000) -> np.ndarray:
     r"""First gradient-descent step at which a mode's strength reaches ``uf`` (the discrete plateau).
 
     Iterates the exact discrete map :math:`a \leftarrow a + \eta a^{L-1}(s - a^L)` from
@@ -333,6 +386,12 @@ def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000
     -------
     ndarray of float
         The step counts (integers stored as float); NaN where the iterate diverged first.
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> print(theory.deep_learning_step(2.0, 0.01, 1.0, lr=[0.01, 0.1, 0.6], depth=2))
+    [134.  15.   4.]
     """
     L = _depth(depth)
     s, u0, uf, lr = (np.asarray(x, dtype=np.float64) for x in np.broadcast_arrays(
@@ -349,7 +408,7 @@ def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000
             n += 1
             if n > max_steps:
                 raise RuntimeError(f"deep_learning_step: not reached within max_steps={max_steps}; lr too small")
-            a = np.where(done, a, a + lr * a ** (L - 1) * (s - a**L))
+            a = np.where(done, a, _deep_step(a, s, lr, L))
             hit = ~done & (a >= af)
             bad = ~done & ~np.isfinite(a)
             k[hit] = n
@@ -357,21 +416,7 @@ def deep_learning_step(s, u0, uf, lr, depth: int, *, max_steps: int = 10_000_000
     return k
 
 
-def plateau_steps_estimate(s, u0, lr) -> np.ndarray:
-    r"""Two-layer discrete plateau: steps to half strength, :math:`k_{1/2} \approx \ln(s/u_0 - 1)/(2\ln(1+\eta s))`.
-
-    Early growth per step is :math:`(1+\eta s)^2`, less than :math:`e^{2\eta s}`, so GD leaves
-    the plateau after more steps than :math:`t_{1/2}/\eta` (docs/theory.md#discrete-gradient-descent: s = 2, η = 0.3 takes
-    11 steps where gradient flow predicts 8.3). For deeper networks
-    early growth is not geometric; use :func:`deep_learning_step`.
-    """
-    s, u0, lr = np.broadcast_arrays(positive_array(s, "s"), positive_array(u0, "u0"), positive_array(lr, "lr"))
-    if np.any(u0 >= s / 2):
-        raise ValueError("u0 must be below s/2 for a plateau before half strength")
-    return np.log(s / u0 - 1.0) / (2.0 * np.log1p(lr * s))
-
-
-def deep_loss_curve(t, s, u0, depth: int, residual: float, n_modes: int | None = None) -> np.ndarray:
+def deep_loss_curve(t, s, u0, *, depth: int, residual: float, n_hidden: int | None = None) -> np.ndarray:
     r"""Loss over time of a depth-L network from balanced decoupled init (whitened inputs).
 
     .. math:: \mathcal L(t) = \mathcal L_\star + \tfrac12\sum_\alpha (s_\alpha - u_\alpha(t))^2
@@ -382,22 +427,31 @@ def deep_loss_curve(t, s, u0, depth: int, residual: float, n_modes: int | None =
     s : array_like, shape (r,)
         All singular values (zeros allowed: carried ones decay from u0, others stay at 0).
     u0 : float or array_like, shape (k,)
-        Initial strengths (> 0) of the first k = n_modes carried modes.
+        Initial strengths (> 0) of the first k = min(r, n_hidden) carried modes.
     depth : int
     residual : float
         Least-squares residual :math:`\mathcal L_\star`.
-    n_modes : int, optional
-        Number of carried modes (the narrowest hidden width); default all.
+    n_hidden : int, optional
+        The narrowest hidden width: the modes beyond it are never carried; default all.
 
     Returns
     -------
     ndarray, shape (T,)
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> L = theory.deep_loss_curve([0.0, 2.0, 40.0], [2.0, 1.0, 0.5], 0.01, depth=3,
+    ...                            residual=0.1, n_hidden=2)
+    >>> print(L.round(4))
+    [2.6951 1.1092 0.225 ]
     """
     t = np.atleast_1d(as_float_array(t, "t"))
     s = np.atleast_1d(as_float_array(s, "s"))
-    k = s.size if n_modes is None else min(s.size, positive_int(n_modes, "n_modes"))
+    k = s.size if n_hidden is None else min(s.size, positive_int(n_hidden, "n_hidden"))
     u = np.zeros((t.size, s.size))
     # Carried modes with s = 0 start at u0 too and decay (τu̇ = −L u^{3−2/L}): include them.
-    u[:, :k] = deep_mode_strength(t, s[:k], np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,)), depth)
+    u0 = np.broadcast_to(np.asarray(u0, dtype=np.float64), (k,))
+    u[:, :k] = deep_mode_strength(t, s[:k], u0, depth=depth)
     return float(residual) + 0.5 * np.sum((s - u) ** 2, axis=1)
 

@@ -8,6 +8,13 @@ u_\alpha v_\alpha^\top` is learned independently along a logistic curve,
 
 with τ = 1 and t = step · η (DESIGN.md). Gradient descent follows the exact discrete map
 :math:`u \leftarrow u\,(1 + \eta(s - u))^2` on the same manifold (docs/theory.md#discrete-gradient-descent).
+
+Argument convention of every function in :mod:`linnet.theory`: positional arguments are, in
+this order, the grid a curve is evaluated on (``t`` or ``steps``), the mode (``s``, ``u0``) and,
+for the time or step to reach a strength, the target ``uf`` ("from u0 to uf"); the parameters of
+the dynamics (``lr``, ``depth``, ``lam``, ``residual``, ``n_hidden``) and numerical options are
+keyword-only. The task-level functions take the task first (``stability_bound(s1, depth)``,
+``optimum_sharpness(stats, depth)``, ``effective_initial_strength(weights, modes)``).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import numpy as np
 import scipy.special
 
 from .._validation import (as_float_array, check_broadcast, check_modes, layer_arrays, nonnegative_int,
-                           positive_array, positive_float, step_array)
+                           positive_array, positive_float, positive_int, step_array)
 
 __all__ = [
     "mode_strength",
@@ -24,6 +31,7 @@ __all__ = [
     "learning_time",
     "half_learning_time",
     "half_learning_step",
+    "half_learning_step_estimate",
     "loss_curve",
     "effective_initial_strength",
     "competition_delay",
@@ -50,6 +58,16 @@ def mode_strength(t, s, u0) -> np.ndarray:
     References
     ----------
     Saxe, McClelland & Ganguli (2014), arXiv:1312.6120, eq. (12).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import theory
+    >>> t = np.array([[0.0], [1.0], [5.0]])  # (T, 1) against two modes (2,)
+    >>> print(theory.mode_strength(t, [2.0, 1.0], 0.01).round(4))
+    [[0.01   0.01  ]
+     [0.4306 0.0695]
+     [2.     0.9955]]
     """
     t = as_float_array(t, "t")
     s = positive_array(s, "s")
@@ -60,7 +78,12 @@ def mode_strength(t, s, u0) -> np.ndarray:
         return s / (1.0 + (s / u0 - 1.0) * np.exp(-2.0 * s * t))
 
 
-def mode_strength_discrete(steps, s, u0, lr: float) -> np.ndarray:
+def _saxe_step(u, s, lr):
+    """One gradient-descent step of the two-layer mode map, u ← u(1 + η(s − u))²."""
+    return u * (1.0 + lr * (s - u)) ** 2
+
+
+def mode_strength_discrete(steps, s, u0, *, lr: float) -> np.ndarray:
     r"""Strength after k gradient-descent steps from decoupled init: iterate :math:`u \leftarrow u(1+\eta(s-u))^2`.
 
     Exact for matrix GD on two layers from aligned, balanced weights (docs/theory.md#discrete-gradient-descent).
@@ -68,13 +91,23 @@ def mode_strength_discrete(steps, s, u0, lr: float) -> np.ndarray:
     Parameters
     ----------
     steps : array_like of int, shape (T,)
-        Steps at which to return u.
+        Steps at which to return u, in any order.
     s, u0 : array_like, shape (r,)
+        Singular values and initial strengths (u0 may be one for all modes).
     lr : float
+        Step η.
 
     Returns
     -------
     ndarray, shape (T, r)
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> print(theory.mode_strength_discrete([0, 1, 100], [2.0, 1.0], 0.01, lr=0.01).round(4))
+    [[0.01   0.01  ]
+     [0.0104 0.0102]
+     [0.4196 0.0689]]
     """
     steps = step_array(steps)
     lr = positive_float(lr, "lr")
@@ -87,7 +120,7 @@ def mode_strength_discrete(steps, s, u0, lr: float) -> np.ndarray:
     k = 0
     for i in order:
         for _ in range(int(steps[i]) - k):
-            u = u * (1.0 + lr * (s - u)) ** 2
+            u = _saxe_step(u, s, lr)
         k = int(steps[i])
         out[i] = u
     return out
@@ -97,6 +130,23 @@ def learning_time(s, u0, uf) -> np.ndarray:
     r"""Time for a mode to grow from ``u0`` to ``uf`` (Saxe et al. eq. 11).
 
     .. math:: t = \frac{1}{2s}\ln\frac{u_f(s-u_0)}{u_0(s-u_f)}, \qquad 0 < u_0, u_f < s.
+
+    Parameters
+    ----------
+    s, u0, uf : array_like, broadcast together
+        Singular value, initial and target strength, 0 < u0, uf < s.
+
+    Returns
+    -------
+    ndarray
+        Negative where uf < u0.
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> t = theory.learning_time(2.0, 0.01, 1.0)  # ln(199)/4
+    >>> print(round(float(t), 6), round(float(theory.mode_strength(t, 2.0, 0.01)), 12))
+    1.323326 1.0
     """
     s = positive_array(s, "s")
     u0 = positive_array(u0, "u0")
@@ -107,18 +157,58 @@ def learning_time(s, u0, uf) -> np.ndarray:
 
 
 def half_learning_time(s, u0) -> np.ndarray:
-    r"""Time for a mode to reach half its final strength, :math:`t_{1/2} = \ln(s/u_0 - 1)/(2s)`."""
+    r"""Time for a mode to reach half its final strength, :math:`t_{1/2} = \ln(s/u_0 - 1)/(2s)`.
+
+    Parameters
+    ----------
+    s, u0 : array_like, broadcast together
+        0 < u0 < s/2.
+
+    Returns
+    -------
+    ndarray
+        :func:`learning_time` to :math:`u_f = s/2`.
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> print(theory.half_learning_time([2.0, 1.0], 0.01).round(4))
+    [1.3233 2.2976]
+    """
     return learning_time(s, u0, 0.5 * positive_array(s, "s"))
 
 
-def half_learning_step(s, u0, lr: float) -> np.ndarray:
+def half_learning_step(s, u0, *, lr: float, max_steps: int = 10_000_000) -> np.ndarray:
     r"""Gradient-descent step at which :math:`u = s/2`, from the exact discrete map.
 
     Early growth per step is :math:`(1+\eta s)^2`, less than :math:`e^{2\eta s}`, so the discrete
     plateau is longer than :math:`t_{1/2}/\eta` by a factor :math:`\approx \eta s/\ln(1+\eta s) > 1`
-    (docs/theory.md#discrete-gradient-descent). Returns the first step k with :math:`u_k \ge s/2`, as float.
+    (docs/theory.md#discrete-gradient-descent).
+
+    Parameters
+    ----------
+    s, u0 : array_like, broadcast together
+        Singular values > 0 and initial strengths > 0.
+    lr : float
+        Step η.
+    max_steps : int
+        Give up (RuntimeError) after this many steps.
+
+    Returns
+    -------
+    ndarray of float, shape (r,)
+        The first step k with :math:`u_k \ge s/2` (0 where u0 ≥ s/2 already).
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> print(theory.half_learning_step([2.0, 1.0], 0.01, lr=0.01))
+    [134. 231.]
+    >>> print((theory.half_learning_time([2.0, 1.0], 0.01) / 0.01).round(1))  # gradient flow
+    [132.3 229.8]
     """
     lr = positive_float(lr, "lr")
+    max_steps = positive_int(max_steps, "max_steps")
     s = np.atleast_1d(positive_array(s, "s"))
     u = np.broadcast_to(np.atleast_1d(positive_array(u0, "u0")), s.shape).copy()
     k = np.zeros(s.shape)
@@ -126,16 +216,45 @@ def half_learning_step(s, u0, lr: float) -> np.ndarray:
     n = 0
     while not done.all():
         n += 1
-        u = np.where(done, u, u * (1.0 + lr * (s - u)) ** 2)
+        u = np.where(done, u, _saxe_step(u, s, lr))
         newly = ~done & (u >= s / 2)
         k[newly] = n
         done |= newly
-        if n > 10_000_000:
-            raise RuntimeError("half_learning_step did not converge; lr is far too small")
+        if n > max_steps:
+            raise RuntimeError(f"half_learning_step: s/2 not reached within max_steps={max_steps}; lr is far too small")
     return k
 
 
-def loss_curve(t, s, u0, residual: float, n_hidden: int | None = None) -> np.ndarray:
+def half_learning_step_estimate(s, u0, *, lr) -> np.ndarray:
+    r"""Two-layer discrete plateau: steps to half strength, :math:`k_{1/2} \approx \ln(s/u_0 - 1)/(2\ln(1+\eta s))`.
+
+    Early growth per step is :math:`(1+\eta s)^2`, less than :math:`e^{2\eta s}`, so GD leaves
+    the plateau after more steps than :math:`t_{1/2}/\eta` (docs/theory.md#discrete-gradient-descent: s = 2, η = 0.3 takes
+    11 steps where gradient flow predicts 8.3). The exact count is :func:`half_learning_step`;
+    for deeper networks early growth is not geometric, use :func:`deep_learning_step`.
+
+    Parameters
+    ----------
+    s, u0, lr : array_like, broadcast together
+        s > 0, 0 < u0 < s/2, η > 0.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> print(theory.half_learning_step_estimate([2.0, 1.0], 0.01, lr=0.01).round(1))
+    [133.7 230.9]
+    """
+    s, u0, lr = np.broadcast_arrays(positive_array(s, "s"), positive_array(u0, "u0"), positive_array(lr, "lr"))
+    if np.any(u0 >= s / 2):
+        raise ValueError("u0 must be below s/2 for a plateau before half strength")
+    return np.log(s / u0 - 1.0) / (2.0 * np.log1p(lr * s))
+
+
+def loss_curve(t, s, u0, *, residual: float, n_hidden: int | None = None) -> np.ndarray:
     r"""Loss over time of a two-layer network from decoupled init on whitened inputs.
 
     .. math:: \mathcal L(t) = \mathcal L_\star + \tfrac12\sum_\alpha \big(s_\alpha - u_\alpha(t)\big)^2
@@ -159,6 +278,15 @@ def loss_curve(t, s, u0, residual: float, n_hidden: int | None = None) -> np.nda
     Returns
     -------
     ndarray, shape (T,)
+
+    Examples
+    --------
+    Three modes through a hidden layer of two: the third keeps its ½s² in the loss.
+
+    >>> from linnet import theory
+    >>> L = theory.loss_curve([0.0, 2.0, 40.0], [2.0, 1.0, 0.5], 0.01, residual=0.1, n_hidden=2)
+    >>> print(L.round(4))
+    [2.6951 0.4405 0.225 ]
     """
     t = np.atleast_1d(as_float_array(t, "t"))
     s = np.atleast_1d(as_float_array(s, "s"))
@@ -216,6 +344,18 @@ def effective_initial_strength(weights, modes, *, competition: bool = False) -> 
     Returns
     -------
     ndarray, shape (..., r)
+
+    Examples
+    --------
+    Aligned, balanced weights start each mode exactly at its u0:
+
+    >>> import numpy as np
+    >>> from linnet import Statistics, network, theory
+    >>> stats = Statistics(np.eye(3), np.diag([2.0, 1.0, 0.5]), 6.0)
+    >>> w = network.init_aligned(stats.modes, (3, 4, 3), [0.01, 0.02, 0.03],
+    ...                          rng=np.random.default_rng(0))
+    >>> print(theory.effective_initial_strength(w, stats.modes).round(6))
+    [0.01 0.02 0.03]
     """
     modes = check_modes(modes)
     weights = layer_arrays(weights, n_in=modes.V.shape[0], n_out=modes.U.shape[0],
@@ -237,7 +377,7 @@ def effective_initial_strength(weights, modes, *, competition: bool = False) -> 
     return out
 
 
-def competition_delay(s, n_hidden: int) -> np.ndarray:
+def competition_delay(s, *, n_hidden: int) -> np.ndarray:
     r"""Mean delay of each mode's half-learning time from competition for hidden directions.
 
     With i.i.d. Gaussian initial weights the hidden vectors :math:`c_\alpha = W_1 v_\alpha +
@@ -265,6 +405,12 @@ def competition_delay(s, n_hidden: int) -> np.ndarray:
     -------
     ndarray, shape (r,)
         0 for the strongest mode.
+
+    Examples
+    --------
+    >>> from linnet import theory
+    >>> print(theory.competition_delay([2.0, 1.0, 0.5], n_hidden=8).round(4))
+    [0.     0.0765 0.3333]
     """
     s = np.atleast_1d(positive_array(s, "s"))
     H = nonnegative_int(n_hidden, "n_hidden")
