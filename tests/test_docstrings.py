@@ -35,6 +35,9 @@ MODULES = (
     "linnet.data.idx",
     "linnet._random",
     "linnet._files",
+    "linnet.theory.saxe",
+    "linnet.theory.deep",
+    "linnet.theory.exact",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a

@@ -147,16 +147,3 @@ def test_effective_initial_strength_of_aligned_weights_is_u0():
     # Absolute round-off ~ε·max(u0) ≈ 1e-17 is 1e-11 of the smallest u0 (1e-6): rtol 1e-10.
     np.testing.assert_allclose(theory.effective_initial_strength(ws, stats.modes), U0, rtol=1e-10)
 
-
-def test_every_public_theory_name_has_a_running_example():
-    """The Examples sections of linnet.theory run and print what they show (until `make test` runs
-    `pytest --doctest-modules linnet` itself), and no public name is without one."""
-    import doctest
-
-    from linnet.theory import deep, exact, saxe
-
-    for mod in (theory, saxe, deep, exact):
-        result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, f"{mod.__name__}: {result.failed} failing examples (run pytest --doctest-modules)"
-    for name in theory.__all__:
-        assert ">>>" in (getattr(theory, name).__doc__ or ""), f"theory.{name} has no Examples section"
