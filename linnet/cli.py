@@ -198,7 +198,7 @@ def _add_download(sub) -> None:
 
 
 def _download(args) -> int:
-    from .data.mnist import ChecksumError, check_base_url, download
+    from .data.fetch import ChecksumError, check_base_url, download
 
     prog = "linnet download"
     try:
