@@ -22,7 +22,7 @@ SUBMODULES = ("cli", "data", "metrics", "network", "stats", "sweep", "tables", "
 __all__ = ["Modes", "Statistics", "data", "metrics", "network", "sweep", "tables", "theory", "train",
            "__version__"]
 
-_getattr, __dir__ = attach(__name__, SUBMODULES, {"Modes": "stats", "Statistics": "stats"})
+_getattr, _dir = attach(__name__, SUBMODULES, {"Modes": "stats", "Statistics": "stats"})
 
 
 def _version() -> str:
@@ -39,3 +39,7 @@ def __getattr__(name: str):
         globals()["__version__"] = value = _version()
         return value
     return _getattr(name)
+
+
+def __dir__():
+    return sorted({*_dir(), "__version__"})

@@ -8,6 +8,7 @@ worker never loads the theory's ODE solvers, a download never loads pandas. Like
 from __future__ import annotations
 
 import importlib
+import sys
 
 __all__ = ["attach"]
 
@@ -47,7 +48,7 @@ def attach(package: str, submodules=(), names: dict[str, str] | None = None):
             return getattr(importlib.import_module(f"{package}.{names[name]}"), name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
-    def __dir__():
-        return sorted(submodules | names.keys())
+    def __dir__():  # what is loaded already, and what would load on first use
+        return sorted(set(vars(sys.modules[package])) | submodules | names.keys())
 
     return __getattr__, __dir__

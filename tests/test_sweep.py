@@ -7,6 +7,7 @@ because that is what a user compares: no tolerance is involved.
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import subprocess
 import sys
@@ -178,6 +179,61 @@ def test_interrupted_sweep_resumes_to_the_same_table(sig, tmp_path):
     assert sum(CALLS) == len(configs) - done  # only what was missing
     fresh = sweep.run(configs, cache_dir=None, progress=False)
     assert _table(resumed, tmp_path / "resumed.csv") == _table(fresh, tmp_path / "fresh.csv")
+
+
+# ---------------------------------------------------------------------------- clean exit
+_WORKERS_CHILD = textwrap.dedent("""
+    import json
+    import os
+    from pathlib import Path
+
+    from linnet import sweep
+
+    def children(pid):
+        \"\"\"(pid, command line) of every descendant of ``pid``: psutil, else a /proc scan.\"\"\"
+        try:
+            import psutil
+        except ImportError:
+            parents = {}
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        stat = (entry / "stat").read_text()
+                        cmd = (entry / "cmdline").read_bytes().replace(b"\\0", b" ").decode()
+                    except OSError:  # exited while we looked
+                        continue
+                    ppid = int(stat.rpartition(")")[2].split()[1])
+                    parents.setdefault(ppid, []).append((int(entry.name), cmd))
+            found, todo = [], [pid]
+            while todo:
+                for child in parents.get(todo.pop(), []):
+                    found.append(child)
+                    todo.append(child[0])
+            return found
+        return [(p.pid, " ".join(p.cmdline())) for p in psutil.Process(pid).children(recursive=True)]
+
+    df = sweep.run(sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], steps=20, records=3), cache_dir=None,
+                   n_jobs=2, batch_size=1, progress=False)
+    print(json.dumps({"runs": df["lr"].nunique(), "children": children(os.getpid())}))
+""")
+
+
+def test_finished_sweep_leaves_no_worker_processes(tmp_path):
+    """After a 2-worker sweep returns, its process has no worker processes left.
+
+    The resource trackers of multiprocessing and loky stay: one per process, started on first
+    use, idle, they exit with it; stopping them early would unlink shared resources (semaphores,
+    shared memory) that other code of the program may still hold.
+    """
+    script = tmp_path / "child.py"
+    script.write_text(_WORKERS_CHILD)
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["runs"] == 4  # the sweep did run, in 4 groups over 2 workers
+    left = [cmd for _, cmd in report["children"] if "resource_tracker" not in cmd]
+    assert left == [], left
 
 
 # ---------------------------------------------------------------------------- damaged entries
