@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import metrics, network, tables, train
 from ..stats import Statistics
-from .config import TEACHER, RunConfig, check_choice, DATASETS
+from .config import DATASETS, TEACHER, RunConfig, check_choice
 
 __all__ = ["Task", "task", "initial_weights", "train_group"]
 
