@@ -22,7 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from linnet import sweep, train
 
 SCALES = ["1e-3", "3e-3", "1e-2", "3e-2", "1e-1"]
@@ -63,12 +62,11 @@ def main(argv=None) -> int:
     configs = sweep.grid(experiment="bench", dataset="mnist", depth=2, width=20,
                          init_scale=[float(s) for s in SCALES], lr=[float(x) for x in LRS],
                          seed=range(SEEDS), steps=args.steps)
-    stats, _, _ = sweep._task("mnist")
-    widths = (stats.n_in, 20, stats.n_out)
+    stats = sweep.task("mnist").stats  # what the sweep's workers train on
     t0 = time.perf_counter()
     diverged = 0
     for c in configs:
-        ws = sweep._initial_weights(c, widths)
+        ws = sweep.initial_weights(c, c.widths(stats.n_in, stats.n_out))
         tr = train.gradient_descent(ws, stats, c.lr, c.steps,
                                     record_steps=train.log_steps(c.steps, c.records))
         diverged += bool(tr.diverged)

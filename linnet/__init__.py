@@ -3,17 +3,43 @@
 Modules: :mod:`linnet.data` (tasks and data sets), :mod:`linnet.stats` (statistics, modes,
 optima), :mod:`linnet.network` (weights, forward, loss, gradients), :mod:`linnet.train`
 (gradient descent, SGD, gradient flow), :mod:`linnet.theory` (closed forms),
-:mod:`linnet.metrics` (measurements) and :mod:`linnet.tables` (tidy tables).
+:mod:`linnet.metrics` (measurements), :mod:`linnet.tables` (tidy tables) and
+:mod:`linnet.sweep` (grids of runs).
+
+Every submodule is imported on first use (PEP 562), so ``import linnet`` loads neither numpy's
+companions (pandas, scipy) nor the modules a program does not touch.
+
+Examples
+--------
+>>> from linnet import Statistics, train
+>>> Statistics.__module__, train.__name__
+('linnet.stats', 'linnet.train')
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from ._lazy import attach
 
-from . import metrics, network, tables, theory, train
-from .stats import Modes, Statistics
+SUBMODULES = ("cli", "data", "metrics", "network", "stats", "sweep", "tables", "theory", "train")
+__all__ = ["Modes", "Statistics", "data", "metrics", "network", "sweep", "tables", "theory", "train",
+           "__version__"]
 
-try:
-    __version__ = version("linnet")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+_getattr, _dir = attach(__name__, SUBMODULES, {"Modes": "stats", "Statistics": "stats"})
 
-__all__ = ["Modes", "Statistics", "metrics", "network", "tables", "theory", "train", "__version__"]
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("linnet")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str):
+    if name == "__version__":  # importlib.metadata alone costs as much as the rest of the import
+        globals()["__version__"] = value = _version()
+        return value
+    return _getattr(name)
+
+
+def __dir__():
+    return sorted({*_dir(), "__version__"})

