@@ -38,6 +38,15 @@ MODULES = (
     "linnet.theory.saxe",
     "linnet.theory.deep",
     "linnet.theory.exact",
+    "linnet.data.images",
+    "linnet.data.fetch",
+    "linnet.data.sources",
+    "linnet.sweep.config",
+    "linnet.sweep.training",
+    "linnet.sweep.cache",
+    "linnet.sweep.execution",
+    "linnet.sweep.signals",
+    "linnet.cli",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a
