@@ -43,7 +43,9 @@ def bench():
 
 @pytest.fixture(scope="module")
 def analysis():
-    return load_script("analysis/seed_notebook.py")
+    from linnet import notebook
+
+    return notebook
 
 
 # One step at lr 1 then three at lr 10 (the notebook's schedule, shortened); at P = 40 these are
@@ -112,7 +114,7 @@ def test_eta_mapping_and_the_three_regimes(analysis):
         # 2·lr/P: a product and a division, round-off only.
         assert analysis.eta_from_notebook(lr, P) == pytest.approx(2 * lr / P, rel=1e-15)
     eta = analysis.eta_from_notebook
-    phases = analysis.schedules(100)
+    phases = analysis.schedules(analysis.SeedNotebook(steps=100))
     assert phases["notebook_schedule"] == [(1, eta(1.0)), (100, eta(10.0))]
     assert phases["half_notebook"] == [(1, eta(1.0)), (100, pytest.approx(eta(10.0) / 2, rel=1e-15))]
     assert phases["below_bound"] == [(101, eta(1.0))]
