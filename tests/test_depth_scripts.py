@@ -28,6 +28,8 @@ def quick_tables(tmp_path_factory):
 def test_table_has_its_schema(quick_tables, name):
     df = pd.read_csv(quick_tables / f"{name}.csv")
     assert set(script_spec(name).schema.required) <= set(df.columns)
+    # Every parameter is recorded: a column of its name (its own, or a parameter column).
+    assert set(script_spec(name).quick().parameters()) <= set(df.columns)
     assert len(df) > 0
 
 

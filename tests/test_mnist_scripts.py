@@ -33,6 +33,8 @@ def test_analysis_quick(quick_tables, name):
     t = tables.read(quick_tables / f"{name}.csv")
     missing = [c for c in script_spec(name).schema.required if c not in t.columns]
     assert not missing
+    # Every parameter is recorded: a column of its name (its own, or a parameter column).
+    assert set(script_spec(name).quick().parameters()) <= set(t.columns)
     assert (t["dataset"] == "mnist-embedded").all()
     assert (t["n_train"] == (1000 if name == "mnist_seed_notebook" else 4000)).all()
 

@@ -120,3 +120,17 @@ def test_scripts_import_no_other_script():
         text = (ROOT / "analysis" / f"{name}.py").read_text()
         others = [o for o in SCRIPTS if o != name and (f"import {o}" in text or f"from {o} " in text)]
         assert not others and "import _" not in text, (name, others)
+
+
+def test_make_dependencies_follow_the_imports():
+    """tools/deps.py: a table depends on the library modules its script's imports reach, only."""
+    proc = subprocess.run([sys.executable, "tools/deps.py", "analysis"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    deps = {line.split(":")[0].split()[0]: set(line.split(":", 1)[1].split())
+            for line in proc.stdout.splitlines()}
+    assert set(deps) == {f"results/{n}.csv" for n in SCRIPTS}
+    teacher, notebook = deps["results/teacher_modes.csv"], deps["results/seed_notebook.csv"]
+    assert {"linnet/experiment.py", "linnet/setups.py", "linnet/train.py", "linnet/tables.py"} <= teacher
+    assert "linnet/notebook.py" not in teacher and "linnet/notebook.py" in notebook
+    assert not any(p.startswith(("analysis/", "bench/", "tools/")) for p in teacher | notebook)

@@ -36,6 +36,8 @@ def quick_tables(tmp_path_factory):
 def test_analysis_writes_table_with_schema(quick_tables, name):
     df = tables.read(quick_tables / f"{name}.csv")
     assert set(script_spec(name).schema.required) <= set(df.columns)
+    # Every parameter is recorded: a column of its name (its own, or a parameter column).
+    assert set(script_spec(name).quick().parameters()) <= set(df.columns)
     assert len(df) > 0
     assert (df.source == "simulation").any()
 
