@@ -77,33 +77,33 @@ def init_weights(init, stats, seed, spec: HiddenSimilarity):
 
 
 def similarity_table(task, stats, columns, spec: HiddenSimilarity) -> pd.DataFrame:
-    steps, seeds, LR, HIDDEN, U0 = spec.steps, range(spec.seeds), spec.lr, spec.width, spec.u0
+    steps, lr = spec.steps, spec.lr
     modes = stats.modes
     C = stats.n_out
     mu = class_means(task.X, task.labels, C)  # (C, N)
     proj = mu @ modes.V  # (C, r): v_αᵀ μ_c
     rec = np.unique(np.linspace(0, steps, spec.times).round().astype(np.int64))
-    t = rec * LR
+    t = rec * lr
     iu, ju = np.triu_indices(C)
     frames = []
-    members = [(init, seed) for init in INITS for seed in seeds]
+    members = [(init, seed) for init in INITS for seed in range(spec.seeds)]
     inits = [init_weights(init, stats, seed, spec) for init, seed in members]
     weights = network.stack(inits)
-    tr = train.gradient_descent(weights, stats, LR, steps, record_steps=rec, keep_weights=True)
+    tr = train.gradient_descent(weights, stats, lr, steps, record_steps=rec, keep_weights=True)
     if np.any(tr.diverged):  # η·s1 ≈ 0.01: impossible unless something is broken
         raise RuntimeError(tr.message)
-    k = min(modes.rank, HIDDEN)
+    k = min(modes.rank, spec.width)
     for i, (init, seed) in enumerate(members):
         W1 = np.stack([h[0][i] for h in tr.history])  # (T, H, N)
         Hc = mu @ np.swapaxes(W1, -1, -2)  # (T, C, H)
         sim = Hc @ np.swapaxes(Hc, -1, -2)  # (T, C, C)
-        u0 = np.full(k, U0) if init == "aligned" else theory.effective_initial_strength(inits[i], modes)[:k]
+        u0 = np.full(k, spec.u0) if init == "aligned" else theory.effective_initial_strength(inits[i], modes)[:k]
         u = theory.deep_mode_strength(t, modes.s[:k], u0, 2)  # (T, k); the s ≈ 0 mode decays
         th = np.einsum("ca,ta,da->tcd", proj[:, :k], u, proj[:, :k])
         for source, M in (("simulation", sim), ("theory", th)):
             frames.append(pd.DataFrame({
-                "experiment": EXPERIMENT, **columns, "width": HIDDEN, "init": init,
-                "init_scale": U0 if init == "aligned" else spec.scale, "lr": LR, "seed": seed,
+                "experiment": EXPERIMENT, **columns, "width": spec.width, "init": init,
+                "init_scale": spec.u0 if init == "aligned" else spec.scale, "lr": lr, "seed": seed,
                 "step": np.repeat(rec, iu.size), "time": np.repeat(t, iu.size), "source": source,
                 "class_i": np.tile(iu, rec.size), "class_j": np.tile(ju, rec.size),
                 "similarity": M[:, iu, ju].ravel(),

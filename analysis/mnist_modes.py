@@ -83,8 +83,7 @@ def run(stats, spec: MnistModes, seeds, record_steps):
 
 
 def mode_table(stats, columns, spec: MnistModes) -> pd.DataFrame:
-    seeds = list(range(spec.seeds))
-    LR = spec.lr
+    seeds, lr = list(range(spec.seeds)), spec.lr
     modes = stats.modes
     s = modes.s
     r = s.size
@@ -100,17 +99,17 @@ def mode_table(stats, columns, spec: MnistModes) -> pd.DataFrame:
         t_half[live] = theory.half_learning_time(s[live], u0[i, live])
         curves = {"simulation": sim[:, i, :]}
         th = np.full((T, r), np.nan)
-        th[:, live] = theory.mode_strength(step[:, None] * LR, s[live], u0[i, live])
+        th[:, live] = theory.mode_strength(step[:, None] * lr, s[live], u0[i, live])
         thd = np.full((T, r), np.nan)
-        thd[:, live] = theory.mode_strength_discrete(step, s[live], u0[i, live], LR)
+        thd[:, live] = theory.mode_strength_discrete(step, s[live], u0[i, live], lr)
         curves.update(theory=th, theory_discrete=thd)
         for source, u in curves.items():
             keep = np.ones(r, bool) if source == "simulation" else live
             n = int(keep.sum())
             frames.append(pd.DataFrame({
                 "experiment": EXPERIMENT, **columns, "width": spec.width, "init": "random",
-                "init_scale": spec.init_scale, "lr": LR, "seed": seed,
-                "step": np.repeat(step, n), "time": np.repeat(step * LR, n),
+                "init_scale": spec.init_scale, "lr": lr, "seed": seed,
+                "step": np.repeat(step, n), "time": np.repeat(step * lr, n),
                 "source": source,
                 "mode": np.tile(np.arange(1, r + 1)[keep], T),
                 "s": np.tile(s[keep], T),

@@ -84,6 +84,7 @@ class MnistSeedNotebook(notebook.SeedNotebook):
                  "diverged_step"))
 
     def __post_init__(self):
+        super().__post_init__()
         if self.n_train != self.n_samples:  # the notebook's P is the number of digits it trains on
             raise ValueError(f"n_train ({self.n_train}) and n_samples ({self.n_samples}) must be "
                              f"equal: --set n_train=N --set n_samples=N")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import math
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,6 +90,11 @@ class Spec:
     :meth:`quick` when its smoke-test grid differs from the defaults. Fields may have the
     types ``int``, ``float``, ``str``, ``bool`` or ``tuple[T, ...]`` of one of them.
 
+    Every value is checked on construction (a ValueError naming the field): an ``int`` field
+    is a count or a size, at least 1; a ``float`` is finite; a value has its field's type (an
+    ``int`` is accepted for a ``float``). A subclass with more rules extends
+    ``__post_init__`` and calls ``super().__post_init__()``.
+
     Examples
     --------
     >>> import dataclasses
@@ -109,6 +115,10 @@ class Spec:
     """
 
     schema: ClassVar[Schema] = Schema(keys=())
+
+    def __post_init__(self):
+        for name, tp in self.field_types().items():
+            _check_value(name, getattr(self, name), tp)
 
     @classmethod
     def quick(cls) -> Spec:
@@ -144,6 +154,23 @@ class Spec:
                                  f"{', '.join(types_)}")
             changes[key] = parse_value(value, types_[key], key)
         return dataclasses.replace(self, **changes)
+
+
+def _check_value(name: str, value, tp) -> None:
+    """Raise ValueError naming field ``name`` when ``value`` does not fit its type ``tp``."""
+    if typing.get_origin(tp) is tuple:
+        if not isinstance(value, tuple):
+            raise ValueError(f"{name} must be a tuple (--set {name}=a,b,...); got {value!r}")
+        for v in value:
+            _check_value(name, v, typing.get_args(tp)[0])
+        return
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int and not (numeric and isinstance(value, int) and value >= 1):
+        raise ValueError(f"{name} is a count or a size: it must be an int >= 1; got {value!r}")
+    if tp is float and not (numeric and math.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    if tp in (str, bool) and not isinstance(value, tp):
+        raise ValueError(f"{name} must be a {tp.__name__}; got {value!r}")
 
 
 def _type_name(tp) -> str:

@@ -166,6 +166,7 @@ class LinearTeacher(Spec):
     schema = Schema(keys=())  # each script that tabulates these runs names its own
 
     def __post_init__(self):
+        super().__post_init__()
         bad = [i for i in self.inits if i not in ("aligned", "random")]
         if bad:
             raise ValueError(f"inits must be aligned and/or random; got {', '.join(bad)}")

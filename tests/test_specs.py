@@ -66,6 +66,8 @@ def test_unknown_key_names_it_and_the_valid_ones(capsys):
     ("white=maybe", ["white takes a bool", "true or false"]),
     ("depths=2,x", ["depths takes a comma list of int", "'2,x'"]),
     ("lr", ["KEY=VALUE"]),
+    ("seeds=0", ["seeds is a count or a size", ">= 1", "got 0"]),  # parses, but not a count
+    ("lr=nan", ["lr must be a finite number"]),
 ])
 def test_bad_value_is_one_line_naming_field_and_type(capsys, text, words):
     err = _error_line(capsys, ["--set", text])
