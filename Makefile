@@ -40,7 +40,8 @@ LIB := $(wildcard linnet/*.py linnet/*/*.py)
 # their own imports (tools/deps.py reads the imports from the source; a package __init__ is
 # listed but only the names taken from it are followed). .deps/analysis.mk holds one line per
 # script and is regenerated when a script or a library file changes (one python run, standard
-# library only); a change to a module no script's imports reach rebuilds no table.
+# library only); a change to a file no script's imports reach rebuilds no table. Module by module,
+# so coarse: linnet/experiment.py uses linnet/cli.py, whose commands import the sweep and data.
 ANALYSES := $(sort $(wildcard analysis/[a-z]*.py))
 -include .deps/analysis.mk
 FIGURE_COMMON := figures/_common.py figures/linnet.mplstyle

@@ -4,9 +4,10 @@ Usage: ``python tools/deps.py analysis > .deps/analysis.mk`` (the Makefile does 
 ``analysis/[a-z]*.py`` of the folder (or the scripts named). For each script, the linnet source files it imports, followed through
 the imports of those files (statically, from their text, with the standard library only;
 imports inside functions count). ``from linnet import X`` depends on ``linnet/X.py`` when X
-is a module, else on ``linnet/__init__.py`` and the module it takes X from. A package's
-``__init__.py`` is listed when anything of the package is imported, but its other imports are
-not followed: they bind names the script does not use. A change to an unrelated module (the
+is a module (for a package, its ``__init__.py`` and everything that imports), else on
+``linnet/__init__.py`` and the module it takes X from. The ``__init__.py`` of a package that
+is only the parent of what is imported (``linnet/`` for ``linnet.train``) is listed, since it
+runs, but its imports are not followed: they bind names the script does not use. A change to an unrelated module (the
 sweep, the command line, a kernel the script's modules never import) then rebuilds nothing.
 """
 
@@ -72,10 +73,9 @@ def dependencies(script: Path) -> list[Path]:
         if path is None:
             continue
         files.add(path)
-        if path.name == "__init__.py":
-            todo += imports(path, only={attr}) if attr else []
-        else:
-            todo += imports(path)
+        # A package imported as a module (`from linnet import data`) may be used through any
+        # name it binds: follow all its imports. A name taken from it follows just that name.
+        todo += imports(path, only={attr}) if attr else imports(path)
     return sorted(files)
 
 
