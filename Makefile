@@ -36,7 +36,14 @@ DATA_CHECK := $(if $(DATA_SOURCE),,data-not-found)
 PYTEST_ARGS ?=
 
 LIB := $(wildcard linnet/*.py linnet/*/*.py)
-ANALYSIS_COMMON := $(wildcard analysis/_*.py)
+# A table depends on its script and on the linnet modules the script imports, followed through
+# their own imports (tools/deps.py reads the imports from the source; a package __init__ is
+# listed but only the names taken from it are followed). .deps/analysis.mk holds one line per
+# script and is regenerated when a script or a library file changes (one python run, standard
+# library only); a change to a file no script's imports reach rebuilds no table. Module by module,
+# so coarse: linnet/experiment.py uses linnet/cli.py, whose commands import the sweep and data.
+ANALYSES := $(sort $(wildcard analysis/[a-z]*.py))
+-include .deps/analysis.mk
 FIGURE_COMMON := figures/_common.py figures/linnet.mplstyle
 
 # Each figures/*.mk adds its tables to TABLES, its figures to FIGURES, and says which tables
@@ -64,8 +71,12 @@ tables: $(DATA_CHECK) $(TABLES) ## compute every table into results/
 
 figures: $(DATA_CHECK) $(FIGURES) ## compute the tables and draw every figure into figures/out/
 
-results/%.csv: analysis/%.py $(LIB) $(ANALYSIS_COMMON) | $(STAMP)
+results/%.csv: analysis/%.py | $(STAMP)
 	$(PY) $< --out $@
+
+.deps/analysis.mk: $(ANALYSES) $(LIB) tools/deps.py
+	@mkdir -p $(@D)
+	$(PYTHON) tools/deps.py analysis > $@.tmp && mv $@.tmp $@
 
 figures/out/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
 	$(PY) $< --tables results --out $@
@@ -80,4 +91,4 @@ bench: $(STAMP) ## run every benchmark in bench/ and print one table of ratios
 	$(PY) bench/run_all.py
 
 clean: ## remove tables and figures (keeps .venv)
-	rm -rf results figures/out
+	rm -rf results figures/out .deps

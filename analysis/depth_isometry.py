@@ -34,36 +34,54 @@ costs a decoupled network whose modes start at O(1)·s.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _mnist
-from linnet import network, tables, theory, train
+from linnet import experiment, network, setups, tables, theory, train
 
 NAME = "depth_isometry"
 EXPERIMENT = "depth_isometry"
-WIDTH = 100
-U0 = 0.1
 INITS = ("gaussian", "orthogonal", "aligned")
-FRACTION = 0.99  # of the loss reduction from the zero map to the optimum (Saxe: 'nearly complete')
-DEPTHS_FULL, DEPTHS_QUICK = (2, 3, 4, 6, 8, 12, 16, 24, 32), (2, 4)
-FACTORS_FULL = np.geomspace(0.003, 2.0, 12)
-FACTORS_QUICK = np.geomspace(0.1, 1.0, 3)
-MAX_STEPS_FULL, MAX_STEPS_QUICK = 2000, 200
-CHUNK = 50
-SEEDS_FULL, SEEDS_QUICK = (0,), (0,)
+CHUNK = 50  # steps between checks of which members are done
 
 
-def init_weights(init: str, stats, depth: int, seed: int):
-    widths = (stats.n_in,) + (WIDTH,) * (depth - 1) + (stats.n_out,)
+@dataclasses.dataclass(frozen=True)
+class DepthIsometry(experiment.Spec):
+    """Parameters: data set, width, depths, the grid of η/bound, the step budget, seeds."""
+
+    dataset: str = "mnist"
+    width: int = 100
+    u0: float = 0.1  # aligned init: every mode's end-to-end strength
+    fraction: float = 0.99  # of the loss reduction zero map → optimum (Saxe: 'nearly complete')
+    depths: tuple[int, ...] = (2, 3, 4, 6, 8, 12, 16, 24, 32)
+    factor_min: float = 0.003
+    factor_max: float = 2.0
+    n_factors: int = 12  # log-spaced η/bound from factor_min to factor_max
+    max_steps: int = 2000
+    seeds: int = 1
+
+    schema = experiment.Schema(
+        keys=("experiment", "dataset", "depth", "width", "init", "init_scale", "lr", "seed",
+              "source"),
+        columns=("lr_factor", "lr_bound", "learning_step", "learning_time", "reached", "diverged",
+                 "best", "threshold"))
+
+    @classmethod
+    def quick(cls):
+        return cls(depths=(2, 4), factor_min=0.1, factor_max=1.0, n_factors=3, max_steps=200)
+
+
+def init_weights(init: str, stats, depth: int, seed: int, spec: DepthIsometry):
+    widths = (stats.n_in,) + (spec.width,) * (depth - 1) + (stats.n_out,)
     rng = tables.rng_for(EXPERIMENT, init, depth, seed)
     if init == "gaussian":
         return network.init_gaussian(widths, 1.0, rng=rng, fan_in=True)
     if init == "orthogonal":
         return network.init_orthogonal(widths, 1.0, rng=rng)
-    return network.init_aligned(stats.modes, widths, U0, rng=rng)
+    return network.init_aligned(stats.modes, widths, spec.u0, rng=rng)
 
 
 def first_crossing(weights, stats, lrs, threshold, max_steps):
@@ -113,12 +131,12 @@ def first_crossing(weights, stats, lrs, threshold, max_steps):
     return step, diverged, final, stopped
 
 
-def theory_steps(stats, depth, lrs, threshold, max_steps):
+def theory_steps(stats, depth, lrs, threshold, spec: DepthIsometry):
     """Steps to the threshold of the exact discrete deep-mode map from aligned init (u0 per mode)."""
     s = stats.modes.s
-    k = min(s.size, WIDTH)
-    steps = np.arange(max_steps + 1)
-    u = theory.deep_mode_strength_discrete(steps, np.broadcast_to(s[:k], (lrs.size, k)), U0,
+    k = min(s.size, spec.width)
+    steps = np.arange(spec.max_steps + 1)
+    u = theory.deep_mode_strength_discrete(steps, np.broadcast_to(s[:k], (lrs.size, k)), spec.u0,
                                            lr=lrs[:, None], depth=depth)  # (T, K, k)
     # Modes beyond the k carried ones stay at u = 0 and keep their ½s² in the loss.
     loss = stats.min_loss() + 0.5 * np.sum((s[:k] - u) ** 2, axis=-1) \
@@ -128,28 +146,31 @@ def theory_steps(stats, depth, lrs, threshold, max_steps):
     first = np.argmax(below, axis=0)
     out = np.where(hit, first, np.nan).astype(float)
     diverged = ~np.isfinite(loss[-1]) & ~hit
-    stopped = np.where(hit, out, np.where(diverged, np.nan, max_steps))
+    stopped = np.where(hit, out, np.where(diverged, np.nan, spec.max_steps))
     # As in first_crossing: the loss at the crossing step, else the last one.
     final = np.where(hit, loss[first, np.arange(lrs.size)], loss[-1])
     return out, diverged, final, stopped
 
 
-def depth_table(stats, columns, depths, factors, max_steps, seeds) -> pd.DataFrame:
+def depth_table(stats, columns, spec: DepthIsometry) -> pd.DataFrame:
     s = stats.modes.s
     L_star = stats.min_loss()
-    threshold = L_star + (1 - FRACTION) * 0.5 * float(np.sum(s**2))
+    threshold = L_star + (1 - spec.fraction) * 0.5 * float(np.sum(s**2))
+    factors = np.geomspace(spec.factor_min, spec.factor_max, spec.n_factors)
     frames = []
-    for depth in depths:
+    for depth in spec.depths:
         bound = train.stability_bound(s[0], depth)
-        lrs = bound * factors
-        for seed in seeds:
+        grid = {"columns": columns, "depth": depth, "lrs": bound * factors, "factors": factors,
+                "bound": bound, "spec": spec}
+        for seed in range(spec.seeds):
             for init in INITS:
-                w = init_weights(init, stats, depth, seed)
-                res = first_crossing(w, stats, lrs, threshold, max_steps)
-                frames.append(_rows(columns, depth, init, seed, "simulation", lrs, factors, bound,
-                                    *res, network.loss_from_stats(w, stats)))
-        res = theory_steps(stats, depth, lrs, threshold, max_steps)
-        frames.append(_rows(columns, depth, "aligned", 0, "theory", lrs, factors, bound, *res, np.nan))
+                w = init_weights(init, stats, depth, seed, spec)
+                res = first_crossing(w, stats, grid["lrs"], threshold, spec.max_steps)
+                frames.append(_rows(**grid, init=init, seed=seed, source="simulation", result=res,
+                                    loss0=network.loss_from_stats(w, stats)))
+        res = theory_steps(stats, depth, grid["lrs"], threshold, spec)
+        frames.append(_rows(**grid, init="aligned", seed=0, source="theory", result=res,
+                            loss0=np.nan))
     table = pd.concat(frames, ignore_index=True)
     table["threshold"] = threshold
     table["min_loss"] = L_star
@@ -157,29 +178,28 @@ def depth_table(stats, columns, depths, factors, max_steps, seeds) -> pd.DataFra
     return table
 
 
-def _rows(columns, depth, init, seed, source, lrs, factors, bound, step, div, final, stopped, loss0):
+def _rows(*, columns, depth, lrs, factors, bound, spec, init, seed, source, result, loss0):
+    """Rows of one ensemble: ``result`` is (step, diverged, final_loss, stopped) per rate."""
+    step, div, final, stopped = result
     reached = np.isfinite(step)
     best = np.zeros(lrs.size, dtype=bool)
     if reached.any():
         best[np.nanargmin(np.where(reached, step, np.inf))] = True
     return pd.DataFrame({
-        "experiment": EXPERIMENT, **columns, "depth": depth, "width": WIDTH, "init": init,
-        "init_scale": U0 if init == "aligned" else 1.0, "lr": lrs, "seed": seed, "source": source,
-        "lr_factor": factors, "lr_bound": bound, "learning_step": step,
+        "experiment": EXPERIMENT, **columns, "depth": depth, "width": spec.width, "init": init,
+        "init_scale": spec.u0 if init == "aligned" else 1.0, "lr": lrs, "seed": seed,
+        "source": source, "lr_factor": factors, "lr_bound": bound, "learning_step": step,
         "learning_time": step * lrs, "reached": reached, "diverged": div, "best": best,
         "final_loss": final, "stopped_step": stopped, "initial_loss": loss0,
     })
 
 
 def main(argv=None) -> int:
-    args = _mnist.parser(NAME, __doc__).parse_args(argv)
-    task, stats, columns = _mnist.load_task(args)
-    quick = args.quick
-    table = depth_table(stats, columns, DEPTHS_QUICK if quick else DEPTHS_FULL,
-                        FACTORS_QUICK if quick else FACTORS_FULL,
-                        MAX_STEPS_QUICK if quick else MAX_STEPS_FULL,
-                        SEEDS_QUICK if quick else SEEDS_FULL)
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, DepthIsometry, argv, data=True)
+    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+        task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
+    table = depth_table(stats, columns, args.spec)
+    experiment.write(table, args.out, args.spec)
     best = table[table.best & (table.source == "simulation")]
     summary = best.pivot_table(index="depth", columns="init", values="learning_step")
     print(f"wrote {args.out} ({len(table)} rows); best learning step per depth:\n{summary}")

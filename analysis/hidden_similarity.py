@@ -28,65 +28,82 @@ GD-vs-flow difference O(η); from random init it ignores the competition between
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _mnist
-from linnet import network, tables, theory, train
+from linnet import experiment, network, setups, tables, theory, train
 
 NAME = "hidden_similarity"
 EXPERIMENT = "hidden_similarity"
-HIDDEN = 50
-U0 = 1e-3
-SCALE = 1e-3
-LR = 0.02
-STEPS_FULL, STEPS_QUICK = 2000, 200
-N_TIMES = 41
-SEEDS_FULL, SEEDS_QUICK = (0, 1), (0,)
 INITS = ("aligned", "gaussian")
+
+
+@dataclasses.dataclass(frozen=True)
+class HiddenSimilarity(experiment.Spec):
+    """Parameters: data set, hidden width, the two initial scales, η, steps, times and seeds."""
+
+    dataset: str = "mnist"
+    width: int = 50
+    u0: float = 1e-3  # aligned init: every mode's strength
+    scale: float = 1e-3  # gaussian init: the entries' std
+    lr: float = 0.02
+    steps: int = 2000
+    times: int = 41
+    seeds: int = 2
+
+    schema = experiment.Schema(
+        keys=("experiment", "dataset", "width", "init", "init_scale", "lr", "seed", "step", "time",
+              "source"),
+        columns=("class_i", "class_j", "similarity"))
+
+    @classmethod
+    def quick(cls):
+        return cls(steps=200, seeds=1)
 
 
 def class_means(X, labels, n_classes):
     return np.stack([X[labels == c].mean(axis=0) for c in range(n_classes)])  # (C, N)
 
 
-def init_weights(init, stats, seed):
-    widths = (stats.n_in, HIDDEN, stats.n_out)
+def init_weights(init, stats, seed, spec: HiddenSimilarity):
+    widths = (stats.n_in, spec.width, stats.n_out)
     rng = tables.rng_for(EXPERIMENT, init, seed)
     if init == "aligned":
-        return network.init_aligned(stats.modes, widths, U0, rng=rng)
-    return network.init_gaussian(widths, SCALE, rng=rng)
+        return network.init_aligned(stats.modes, widths, spec.u0, rng=rng)
+    return network.init_gaussian(widths, spec.scale, rng=rng)
 
 
-def similarity_table(task, stats, columns, steps, seeds) -> pd.DataFrame:
+def similarity_table(task, stats, columns, spec: HiddenSimilarity) -> pd.DataFrame:
+    steps, lr = spec.steps, spec.lr
     modes = stats.modes
     C = stats.n_out
     mu = class_means(task.X, task.labels, C)  # (C, N)
     proj = mu @ modes.V  # (C, r): v_αᵀ μ_c
-    rec = np.unique(np.linspace(0, steps, N_TIMES).round().astype(np.int64))
-    t = rec * LR
+    rec = np.unique(np.linspace(0, steps, spec.times).round().astype(np.int64))
+    t = rec * lr
     iu, ju = np.triu_indices(C)
     frames = []
-    members = [(init, seed) for init in INITS for seed in seeds]
-    inits = [init_weights(init, stats, seed) for init, seed in members]
+    members = [(init, seed) for init in INITS for seed in range(spec.seeds)]
+    inits = [init_weights(init, stats, seed, spec) for init, seed in members]
     weights = network.stack(inits)
-    tr = train.gradient_descent(weights, stats, LR, steps, record_steps=rec, keep_weights=True)
+    tr = train.gradient_descent(weights, stats, lr, steps, record_steps=rec, keep_weights=True)
     if np.any(tr.diverged):  # η·s1 ≈ 0.01: impossible unless something is broken
         raise RuntimeError(tr.message)
-    k = min(modes.rank, HIDDEN)
+    k = min(modes.rank, spec.width)
     for i, (init, seed) in enumerate(members):
         W1 = np.stack([h[0][i] for h in tr.history])  # (T, H, N)
         Hc = mu @ np.swapaxes(W1, -1, -2)  # (T, C, H)
         sim = Hc @ np.swapaxes(Hc, -1, -2)  # (T, C, C)
-        u0 = np.full(k, U0) if init == "aligned" else theory.effective_initial_strength(inits[i], modes)[:k]
+        u0 = np.full(k, spec.u0) if init == "aligned" else theory.effective_initial_strength(inits[i], modes)[:k]
         u = theory.deep_mode_strength(t, modes.s[:k], u0, depth=2)  # (T, k); the s ≈ 0 mode decays
         th = np.einsum("ca,ta,da->tcd", proj[:, :k], u, proj[:, :k])
         for source, M in (("simulation", sim), ("theory", th)):
             frames.append(pd.DataFrame({
-                "experiment": EXPERIMENT, **columns, "width": HIDDEN, "init": init,
-                "init_scale": U0 if init == "aligned" else SCALE, "lr": LR, "seed": seed,
+                "experiment": EXPERIMENT, **columns, "width": spec.width, "init": init,
+                "init_scale": spec.u0 if init == "aligned" else spec.scale, "lr": lr, "seed": seed,
                 "step": np.repeat(rec, iu.size), "time": np.repeat(t, iu.size), "source": source,
                 "class_i": np.tile(iu, rec.size), "class_j": np.tile(ju, rec.size),
                 "similarity": M[:, iu, ju].ravel(),
@@ -95,11 +112,11 @@ def similarity_table(task, stats, columns, steps, seeds) -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    args = _mnist.parser(NAME, __doc__).parse_args(argv)
-    task, stats, columns = _mnist.load_task(args)
-    table = similarity_table(task, stats, columns, STEPS_QUICK if args.quick else STEPS_FULL,
-                             SEEDS_QUICK if args.quick else SEEDS_FULL)
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, HiddenSimilarity, argv, data=True)
+    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+        task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
+    table = similarity_table(task, stats, columns, args.spec)
+    experiment.write(table, args.out, args.spec)
     last = table[table.step == table.step.max()]
     piv = last.pivot_table(index=["init", "seed", "class_i", "class_j"], columns="source",
                            values="similarity")

@@ -35,32 +35,47 @@ initial map is ~c² ≫ ‖Σ31‖, and the same relative discretisation error i
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _analysis
-from linnet import metrics, network, tables, theory, train
+from linnet import experiment, metrics, network, setups, tables, theory, train
 
 NAME = "init_regimes"
 EXPERIMENT = "init_regimes"
-S = np.array([3.0, 2.0, 1.0, 0.5])
-N = S.size
 FAMILIES = ("zero_balanced", "lambda_balanced")
-SCALES_FULL = np.geomspace(0.01, 10.0, 7)
-SCALES_QUICK = np.array([0.01, 1.0, 10.0])
-SEEDS_FULL, SEEDS_QUICK = (0, 1, 2), (0,)
-N_RECORD = 61
+
+
+@dataclasses.dataclass(frozen=True)
+class InitRegimes(experiment.Spec):
+    """Parameters: the teacher's spectrum, the scales c, the seeds and the time budget."""
+
+    s: tuple[float, ...] = (3.0, 2.0, 1.0, 0.5)
+    init_scales: tuple[float, ...] = tuple(np.geomspace(0.01, 10.0, 7).tolist())
+    seeds: int = 3
+    lr_base: float = 1e-3  # η = lr_base / max(1, c²)
+    t_max: float = 15.0  # trained up to t = t_max / max(1, c²)
+    records: int = 61
+
+    schema = experiment.Schema(
+        keys=("experiment", "init", "init_scale", "lr", "seed", "step", "time", "source"),
+        columns=("theory", "loss", "error", "lam"))
+
+    @classmethod
+    def quick(cls):
+        return cls(init_scales=(0.01, 1.0, 10.0), seeds=1)
 
 
 def init_weights(family, c, seed, stats):
+    n = stats.n_in
     rng = tables.rng_for(EXPERIMENT, family, float(c), seed)
     if family == "zero_balanced":
-        w = network.init_zero_balanced((N, N, N), c / np.sqrt(N), rng=rng)
+        w = network.init_zero_balanced((n, n, n), c / np.sqrt(n), rng=rng)
     else:
-        w = network.init_lambda_balanced((N, N, N), c / np.sqrt(N), c**2, rng=rng)
-    return _analysis.match_determinant_sign(w, stats.sigma31)
+        w = network.init_lambda_balanced((n, n, n), c / np.sqrt(n), c**2, rng=rng)
+    return setups.match_determinant_sign(w, stats.sigma31)
 
 
 def same_map_zero_balanced(w):
@@ -80,42 +95,45 @@ def theory_products(w, stats, t):
     return {"saxe": saxe, "zero_balanced": zb, "lambda_balanced": lb.product}, lb.lam
 
 
-def regimes_table(scales, seeds) -> pd.DataFrame:
-    stats = _analysis.whitened_teacher_stats(EXPERIMENT, S)
+def scale_rows(spec: InitRegimes, stats, c: float) -> list[pd.DataFrame]:
+    """Simulation and theory rows of every family and seed at one scale c."""
     norm = np.linalg.norm(stats.sigma31)
+    lr = spec.lr_base / max(1.0, c**2)
+    steps = int(round(spec.t_max / max(1.0, c**2) / lr))
+    rec = np.unique(np.linspace(0, steps, spec.records).round().astype(np.int64))
+    members = [(f, seed) for f in FAMILIES for seed in range(spec.seeds)]
+    inits = [init_weights(f, c, seed, stats) for f, seed in members]
+    tr = train.gradient_descent(network.stack(inits), stats, lr, steps, record_steps=rec)
+    if np.any(tr.diverged):  # η is far below the bound; a diverged run would be a bug
+        raise RuntimeError(tr.message)
+    t = rec * lr
     frames = []
-    for c in scales:
-        lr = 1e-3 / max(1.0, c**2)
-        steps = int(round(15.0 / max(1.0, c**2) / lr))
-        rec = np.unique(np.linspace(0, steps, N_RECORD).round().astype(np.int64))
-        members = [(f, seed) for f in FAMILIES for seed in seeds]
-        inits = [init_weights(f, c, seed, stats) for f, seed in members]
-        weights = network.stack(inits)
-        tr = train.gradient_descent(weights, stats, lr, steps, record_steps=rec)
-        if np.any(tr.diverged):  # η is far below the bound; a diverged run would be a bug
-            raise RuntimeError(tr.message)
-        t = rec * lr
-        for i, (family, seed) in enumerate(members):
-            sim = tr.product[:, i]
-            products, lam = theory_products(inits[i], stats, t)
-            base = {"experiment": EXPERIMENT, "init": family, "init_scale": float(c), "lr": lr,
-                    "seed": seed, "step": rec, "time": t, "lam": lam,
-                    "balance": float(metrics.lambda_balancedness(inits[i])[0])}
-            frames.append(pd.DataFrame({**base, "source": "simulation", "theory": "",
-                                        "loss": tr.loss[:, i], "error": 0.0, "max_error": 0.0}))
-            for name, P in products.items():
-                err = np.linalg.norm(P - sim, axis=(-2, -1)) / norm
-                frames.append(pd.DataFrame({**base, "source": "theory", "theory": name,
-                                            "loss": stats.loss(P), "error": err,
-                                            "max_error": err.max()}))
-    return pd.concat(frames, ignore_index=True)
+    for i, (family, seed) in enumerate(members):
+        sim = tr.product[:, i]
+        products, lam = theory_products(inits[i], stats, t)
+        base = {"experiment": EXPERIMENT, "init": family, "init_scale": float(c), "lr": lr,
+                "seed": seed, "step": rec, "time": t, "lam": lam,
+                "balance": float(metrics.lambda_balancedness(inits[i])[0])}
+        frames.append(pd.DataFrame({**base, "source": "simulation", "theory": "",
+                                    "loss": tr.loss[:, i], "error": 0.0, "max_error": 0.0}))
+        for name, P in products.items():
+            err = np.linalg.norm(P - sim, axis=(-2, -1)) / norm
+            frames.append(pd.DataFrame({**base, "source": "theory", "theory": name,
+                                        "loss": stats.loss(P), "error": err,
+                                        "max_error": err.max()}))
+    return frames
+
+
+def regimes_table(spec: InitRegimes) -> pd.DataFrame:
+    stats = setups.whitened_teacher_stats(EXPERIMENT, np.array(spec.s))
+    return pd.concat([f for c in spec.init_scales for f in scale_rows(spec, stats, c)],
+                     ignore_index=True)
 
 
 def main(argv=None) -> int:
-    args = _analysis.parser(NAME, __doc__).parse_args(argv)
-    table = regimes_table(SCALES_QUICK if args.quick else SCALES_FULL,
-                          SEEDS_QUICK if args.quick else SEEDS_FULL)
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, InitRegimes, argv)
+    table = regimes_table(args.spec)
+    experiment.write(table, args.out, args.spec)
     th = table[table.source == "theory"]
     summary = th.groupby(["init", "theory", "init_scale"]).max_error.median().unstack("init_scale")
     print(f"wrote {args.out} ({len(table)} rows); median max error (relative to ‖Σ31‖):\n"

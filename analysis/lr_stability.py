@@ -28,34 +28,50 @@ flipped when needed); otherwise one mode would stall at a saddle whatever the st
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _analysis
-from linnet import metrics, network, tables, train
+from linnet import experiment, metrics, network, setups, tables, train
 
 NAME = "lr_stability"
 EXPERIMENT = "lr_stability"
-S = np.array([2.0, 1.5, 1.0, 0.8, 0.6, 0.5])
-GAIN = 1.0
-DEPTHS = (2, 3, 4)
-STEPS_FULL, STEPS_QUICK = 20000, 400
-N_LR_FULL, N_LR_QUICK = 28, 6
-SEEDS_FULL, SEEDS_QUICK = (0, 1, 2), (0,)
-TAIL = 50
 
 
-def init_weights(stats, depth, seed):
-    n = S.size
-    w = network.init_zero_balanced((n,) * (depth + 1), GAIN ** (1 / depth) / np.sqrt(n),
+@dataclasses.dataclass(frozen=True)
+class LrStability(experiment.Spec):
+    """Parameters: the spectrum, depths, the grid of η·s1, steps and seeds."""
+
+    s: tuple[float, ...] = (2.0, 1.5, 1.0, 0.8, 0.6, 0.5)
+    gain: float = 1.0  # end-to-end gain of the initial weights
+    depths: tuple[int, ...] = (2, 3, 4)
+    steps: int = 20000
+    lr_s1_min: float = 0.05
+    lr_s1_max: float = 3.0
+    n_lr: int = 28  # log-spaced η·s1 from lr_s1_min to lr_s1_max
+    seeds: int = 3
+    tail: int = 50  # last steps whose losses decide oscillating vs slow
+
+    schema = experiment.Schema(
+        keys=("experiment", "depth", "width", "init", "init_scale", "lr", "seed", "step"),
+        columns=("lr_s1", "lr_bound", "lr_ratio", "state", "final_loss", "final_distance"))
+
+    @classmethod
+    def quick(cls):
+        return cls(steps=400, n_lr=6, seeds=1)
+
+
+def init_weights(stats, depth, seed, gain):
+    n = stats.n_in
+    w = network.init_zero_balanced((n,) * (depth + 1), gain ** (1 / depth) / np.sqrt(n),
                                    rng=tables.rng_for(EXPERIMENT, depth, seed))
-    return _analysis.match_determinant_sign(w, stats.sigma31)
+    return setups.match_determinant_sign(w, stats.sigma31)
 
 
 def classify(loss_tail, dist, loss0, diverged):
-    """State of one run from its last losses (shape (TAIL + 1,)) and final relative distance."""
+    """State of one run from its last losses (shape (tail + 1,)) and final relative distance."""
     if diverged or not np.all(np.isfinite(loss_tail)) or loss_tail[-1] > 1e6 * loss0:
         return "diverged"
     if dist < 1e-8:
@@ -65,42 +81,42 @@ def classify(loss_tail, dist, loss0, diverged):
     return "oscillating"
 
 
-def stability_table(lr_s1, steps, seeds) -> pd.DataFrame:
-    stats = _analysis.whitened_teacher_stats(EXPERIMENT, S)
-    s1 = S[0]
-    frames = []
-    norm = np.linalg.norm(stats.sigma31)
-    for depth in DEPTHS:
-        inits = [init_weights(stats, depth, seed) for seed in seeds]
-        K = lr_s1.size
-        # Ensemble axis: seed-major, then rate.
-        weights = tuple(np.repeat(np.stack(layer), K, axis=0) for layer in zip(*inits))
-        lrs = np.tile(lr_s1 / s1, len(seeds))
-        rec = np.arange(steps - TAIL, steps + 1)
-        tr = train.gradient_descent(weights, stats, lrs, steps, record_steps=np.r_[0, rec])
-        loss0 = tr.loss[0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            dist = metrics.distance_to_optimum(tr.product[-1], stats) / norm
-        states = [classify(tr.loss[1:, i], dist[i], loss0[i], bool(tr.diverged[i]))
-                  for i in range(lrs.size)]
-        bound = train.stability_bound(s1, depth)
-        frames.append(pd.DataFrame({
-            "experiment": EXPERIMENT, "depth": depth, "width": S.size, "init": "zero_balanced",
-            "init_scale": GAIN, "lr": lrs, "seed": np.repeat(seeds, K), "step": steps,
-            "lr_s1": lrs * s1, "lr_bound": bound, "lr_ratio": lrs / bound, "state": states,
-            "final_loss": tr.loss[-1], "final_distance": dist,
-            "diverged_step": tr.diverged_step, "s1": s1, "min_loss": stats.min_loss(),
-        }))
-    return pd.concat(frames, ignore_index=True)
+def depth_rows(spec: LrStability, stats, depth: int, lr_s1: np.ndarray) -> pd.DataFrame:
+    """Every rate and seed at one depth, stepping together as one ensemble."""
+    s1, steps, seeds = spec.s[0], spec.steps, np.arange(spec.seeds)
+    inits = [init_weights(stats, depth, seed, spec.gain) for seed in seeds]
+    K = lr_s1.size
+    # Ensemble axis: seed-major, then rate.
+    weights = tuple(np.repeat(np.stack(layer), K, axis=0) for layer in zip(*inits))
+    lrs = np.tile(lr_s1 / s1, len(seeds))
+    rec = np.arange(steps - spec.tail, steps + 1)
+    tr = train.gradient_descent(weights, stats, lrs, steps, record_steps=np.r_[0, rec])
+    loss0 = tr.loss[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        dist = metrics.distance_to_optimum(tr.product[-1], stats) / np.linalg.norm(stats.sigma31)
+    states = [classify(tr.loss[1:, i], dist[i], loss0[i], bool(tr.diverged[i]))
+              for i in range(lrs.size)]
+    bound = train.stability_bound(s1, depth)
+    return pd.DataFrame({
+        "experiment": EXPERIMENT, "depth": depth, "width": stats.n_in, "init": "zero_balanced",
+        "init_scale": spec.gain, "lr": lrs, "seed": np.repeat(seeds, K), "step": steps,
+        "lr_s1": lrs * s1, "lr_bound": bound, "lr_ratio": lrs / bound, "state": states,
+        "final_loss": tr.loss[-1], "final_distance": dist,
+        "diverged_step": tr.diverged_step, "s1": s1, "min_loss": stats.min_loss(),
+    })
+
+
+def stability_table(spec: LrStability) -> pd.DataFrame:
+    stats = setups.whitened_teacher_stats(EXPERIMENT, np.array(spec.s))
+    lr_s1 = np.geomspace(spec.lr_s1_min, spec.lr_s1_max, spec.n_lr)
+    return pd.concat([depth_rows(spec, stats, depth, lr_s1) for depth in spec.depths],
+                     ignore_index=True)
 
 
 def main(argv=None) -> int:
-    args = _analysis.parser(NAME, __doc__).parse_args(argv)
-    quick = args.quick
-    lr_s1 = np.geomspace(0.05, 3.0, N_LR_QUICK if quick else N_LR_FULL)
-    table = stability_table(lr_s1, STEPS_QUICK if quick else STEPS_FULL,
-                            np.array(SEEDS_QUICK if quick else SEEDS_FULL))
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, LrStability, argv)
+    table = stability_table(args.spec)
+    experiment.write(table, args.out, args.spec)
     summary = table.groupby(["depth", "state"]).lr_ratio.agg(["min", "max", "count"])
     print(f"wrote {args.out} ({len(table)} rows); η/bound range of each state:\n{summary}")
     return 0

@@ -27,22 +27,40 @@ Every row records the data set, the train/test sizes and the split. ``--quick`` 
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _mnist
-from linnet import metrics, network, tables, train
+from linnet import experiment, metrics, network, setups, tables, train
 
 NAME = "mnist_accuracy"
-HIDDEN = 50
-SCALE = 1e-3
-LR, STEPS = 0.02, 2500
-LR_BOTTLENECK, STEPS_BOTTLENECK, STEPS_BOTTLENECK_QUICK = 0.05, 6000, 200
-STEPS_QUICK = 800  # t = 16: the modes are half-learned; enough for a smoke test
-SEEDS_FULL, SEEDS_QUICK = 3, 1
-RECORD_FULL, RECORD_QUICK = 80, 20
+
+
+@dataclasses.dataclass(frozen=True)
+class MnistAccuracy(experiment.Spec):
+    """Parameters of the training run (width, init_scale, lr, steps) and of the bottleneck runs."""
+
+    dataset: str = "mnist"
+    width: int = 50
+    init_scale: float = 1e-3
+    lr: float = 0.02
+    steps: int = 2500
+    lr_bottleneck: float = 0.05
+    steps_bottleneck: int = 6000
+    seeds: int = 3
+    records: int = 80
+
+    schema = experiment.Schema(
+        keys=("experiment", "dataset", "width", "init_scale", "lr", "seed", "step", "time", "source"),
+        columns=("n_train", "n_test", "split", "rank", "loss", "test_loss", "train_accuracy",
+                 "test_accuracy"))
+
+    @classmethod
+    def quick(cls):
+        # 800 training steps, t = 16: the modes are half-learned; enough for a smoke test
+        return cls(steps=800, steps_bottleneck=200, seeds=1, records=20)
 
 
 def test_loss(products, X, Y) -> np.ndarray:
@@ -77,9 +95,9 @@ def optima_rows(task, stats, columns) -> pd.DataFrame:
     })
 
 
-def train_rows(experiment, task, stats, columns, width, seeds, lr, steps, n_record):
+def train_rows(experiment, task, stats, columns, *, width, seeds, lr, steps, n_record, scale):
     widths = (stats.n_in, width, stats.n_out)
-    inits = [network.init_gaussian(widths, SCALE,
+    inits = [network.init_gaussian(widths, scale,
                                    rng=tables.rng_for("mnist_accuracy", experiment, width, seed))
              for seed in seeds]
     weights = network.stack(inits)
@@ -89,31 +107,31 @@ def train_rows(experiment, task, stats, columns, width, seeds, lr, steps, n_reco
     ev = evaluate(traj.product, task, stats)  # each (T, K)
     T, K = traj.loss.shape
     return pd.DataFrame({
-        "experiment": experiment, **columns, "width": width, "init_scale": SCALE, "lr": lr,
+        "experiment": experiment, **columns, "width": width, "init_scale": scale, "lr": lr,
         "seed": np.tile(seeds, T), "step": np.repeat(traj.step, K),
         "time": np.repeat(traj.step * lr, K), "source": "simulation", "rank": np.nan,
         **{k: np.ravel(v) for k, v in ev.items()},
     })
 
 
-def accuracy_table(task, stats, columns, *, quick: bool) -> pd.DataFrame:
-    seeds = np.arange(SEEDS_QUICK if quick else SEEDS_FULL)
-    n_rec = RECORD_QUICK if quick else RECORD_FULL
+def accuracy_table(task, stats, columns, spec: MnistAccuracy) -> pd.DataFrame:
+    seeds = np.arange(spec.seeds)
+    common = {"n_record": spec.records, "scale": spec.init_scale}
     frames = [optima_rows(task, stats, columns),
-              train_rows("training", task, stats, columns, HIDDEN, seeds, LR,
-                         STEPS_QUICK if quick else STEPS, n_rec)]
-    steps_b = STEPS_BOTTLENECK_QUICK if quick else STEPS_BOTTLENECK
+              train_rows("training", task, stats, columns, width=spec.width, seeds=seeds,
+                         lr=spec.lr, steps=spec.steps, **common)]
     for k in range(1, stats.n_out + 1):
-        frames.append(train_rows("bottleneck", task, stats, columns, k, seeds[:1], LR_BOTTLENECK,
-                                 steps_b, n_rec))
+        frames.append(train_rows("bottleneck", task, stats, columns, width=k, seeds=seeds[:1],
+                                 lr=spec.lr_bottleneck, steps=spec.steps_bottleneck, **common))
     return pd.concat(frames, ignore_index=True)
 
 
 def main(argv=None) -> int:
-    args = _mnist.parser(NAME, __doc__).parse_args(argv)
-    task, stats, columns = _mnist.load_task(args)
-    table = accuracy_table(task, stats, columns, quick=args.quick)
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, MnistAccuracy, argv, data=True)
+    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+        task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
+    table = accuracy_table(task, stats, columns, args.spec)
+    experiment.write(table, args.out, args.spec)
     opt = table[table.source == "optimum"].iloc[0]
     print(f"wrote {args.out} ({len(table)} rows); {columns['dataset']}: optimum W* = Σ31 has "
           f"train accuracy {opt.train_accuracy:.4f}, test accuracy {opt.test_accuracy:.4f}, "

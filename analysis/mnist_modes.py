@@ -27,23 +27,40 @@ from random init; the decoupled theory ignores that competition (Saxe et al. 201
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _mnist
-from linnet import metrics, network, tables, theory, train
+from linnet import experiment, metrics, network, setups, tables, theory, train
 
 NAME = "mnist_modes"
 EXPERIMENT = "mnist_modes"
-HIDDEN = 50
-SCALE = 1e-3
-LR = 0.02
-STEPS = 2500
-STEPS_QUICK = 800  # t = 16: past most half-learning times; enough for a smoke test
-SEEDS_FULL, SEEDS_QUICK = 8, 2
-RECORD_FULL, RECORD_QUICK = 120, 30
+
+
+@dataclasses.dataclass(frozen=True)
+class MnistModes(experiment.Spec):
+    """Parameters: data set, hidden width, initial scale, η, steps, seeds and recorded steps."""
+
+    dataset: str = "mnist"
+    width: int = 50
+    init_scale: float = 1e-3
+    lr: float = 0.02
+    steps: int = 2500
+    seeds: int = 8
+    records: int = 120
+
+    schema = experiment.Schema(
+        keys=("experiment", "dataset", "width", "init", "init_scale", "lr", "seed", "step", "time",
+              "source", "mode"),
+        columns=("n_train", "n_test", "split", "s", "zero_by_construction", "strength", "u0",
+                 "t_half_theory", "trace33"))
+
+    @classmethod
+    def quick(cls):
+        # 800 steps, t = 16: past most half-learning times; enough for a smoke test
+        return cls(steps=800, seeds=2, records=30)
 
 
 def zero_mode_mask(s: np.ndarray) -> np.ndarray:
@@ -51,26 +68,28 @@ def zero_mode_mask(s: np.ndarray) -> np.ndarray:
     return s < 1e-10 * s[0]
 
 
-def run(stats, seeds, record_steps):
-    """Train one 100 → HIDDEN → 10 network per seed, all as one ensemble."""
-    widths = (stats.n_in, HIDDEN, stats.n_out)
-    inits = [network.init_gaussian(widths, SCALE, rng=tables.rng_for(EXPERIMENT, "init", seed))
-             for seed in seeds]
+def run(stats, spec: MnistModes, seeds, record_steps):
+    """Train one 100 → width → 10 network per seed, all as one ensemble."""
+    widths = (stats.n_in, spec.width, stats.n_out)
+    inits = [network.init_gaussian(widths, spec.init_scale,
+                                   rng=tables.rng_for(EXPERIMENT, "init", seed)) for seed in seeds]
     weights = network.stack(inits)
-    traj = train.gradient_descent(weights, stats, LR, int(record_steps[-1]), record_steps=record_steps)
+    traj = train.gradient_descent(weights, stats, spec.lr, int(record_steps[-1]),
+                                  record_steps=record_steps)
     if np.any(traj.diverged):  # impossible at η·s1 ≈ 0.01; a table built on it would be wrong
         raise RuntimeError(traj.message)
     u0 = theory.effective_initial_strength(weights, stats.modes)  # (K, r)
     return traj, u0
 
 
-def mode_table(stats, columns, seeds, record_steps) -> pd.DataFrame:
+def mode_table(stats, columns, spec: MnistModes) -> pd.DataFrame:
+    seeds, lr = list(range(spec.seeds)), spec.lr
     modes = stats.modes
     s = modes.s
     r = s.size
     zero = zero_mode_mask(s)
     live = ~zero
-    traj, u0 = run(stats, seeds, record_steps)
+    traj, u0 = run(stats, spec, seeds, train.log_steps(spec.steps, spec.records))
     step = traj.step
     T = step.size
     sim = metrics.mode_strength_diagonal(traj.product, modes)  # (T, K, r)
@@ -80,17 +99,17 @@ def mode_table(stats, columns, seeds, record_steps) -> pd.DataFrame:
         t_half[live] = theory.half_learning_time(s[live], u0[i, live])
         curves = {"simulation": sim[:, i, :]}
         th = np.full((T, r), np.nan)
-        th[:, live] = theory.mode_strength(step[:, None] * LR, s[live], u0[i, live])
+        th[:, live] = theory.mode_strength(step[:, None] * lr, s[live], u0[i, live])
         thd = np.full((T, r), np.nan)
-        thd[:, live] = theory.mode_strength_discrete(step, s[live], u0[i, live], lr=LR)
+        thd[:, live] = theory.mode_strength_discrete(step, s[live], u0[i, live], lr=lr)
         curves.update(theory=th, theory_discrete=thd)
         for source, u in curves.items():
             keep = np.ones(r, bool) if source == "simulation" else live
             n = int(keep.sum())
             frames.append(pd.DataFrame({
-                "experiment": EXPERIMENT, **columns, "width": HIDDEN, "init": "random",
-                "init_scale": SCALE, "lr": LR, "seed": seed,
-                "step": np.repeat(step, n), "time": np.repeat(step * LR, n),
+                "experiment": EXPERIMENT, **columns, "width": spec.width, "init": "random",
+                "init_scale": spec.init_scale, "lr": lr, "seed": seed,
+                "step": np.repeat(step, n), "time": np.repeat(step * lr, n),
                 "source": source,
                 "mode": np.tile(np.arange(1, r + 1)[keep], T),
                 "s": np.tile(s[keep], T),
@@ -105,13 +124,11 @@ def mode_table(stats, columns, seeds, record_steps) -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    args = _mnist.parser(NAME, __doc__).parse_args(argv)
-    task, stats, columns = _mnist.load_task(args)
-    seeds = list(range(SEEDS_QUICK if args.quick else SEEDS_FULL))
-    steps = STEPS_QUICK if args.quick else STEPS
-    record = train.log_steps(steps, RECORD_QUICK if args.quick else RECORD_FULL)
-    table = mode_table(stats, columns, seeds, record)
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, MnistModes, argv, data=True)
+    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+        task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
+    table = mode_table(stats, columns, args.spec)
+    experiment.write(table, args.out, args.spec)
     s = stats.modes.s
     print(f"wrote {args.out} ({len(table)} rows); s = {np.array2string(s, precision=4)}; "
           f"rank(Σ31) = {int(np.sum(~zero_mode_mask(s)))}; Tr Σ33 = {stats.trace33:.6g}")

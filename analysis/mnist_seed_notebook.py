@@ -6,8 +6,8 @@ centred and PCA-whitened to 100 components on those 1,000 digits (Σ11 = I exact
 notebook whitened its whole training set and kept 1,000 rows of it, which
 ``analysis/seed_notebook_replay.py`` replays). Sizes N = 100, hidden 20, M = 10, P = 1,000.
 
-Part 1, the notebook's run (reused from ``analysis/seed_notebook.py``, which documents the
-step mapping η = 2·lr_notebook / P and the stability argument): a random Gaussian teacher
+Part 1, the notebook's run (:func:`linnet.notebook.simulate`, as in ``analysis/seed_notebook.py``,
+which documents the step mapping η = 2·lr_notebook / P and the stability argument): a random Gaussian teacher
 W̄ (10 × 100, i.i.d. N(0, 1)), targets y = W̄ x, standard-normal initial weights, experiments
 
 - ``below_bound``: 10,001 steps at η = 0.002 (lr 1);
@@ -52,27 +52,46 @@ L* = ½(Tr Σ33 − Σ s_α²) (``min_loss``). Experiments (embedded sample, 50 
   initialisation, not its data, is what stops it.
 
 ``--quick`` runs 5 seeds for 2,000 steps (part 1's quick grid) and the same for part 2.
+``--set`` changes the fields of :class:`linnet.notebook.SeedNotebook` and ``n_train``,
+``small_scale`` (``--help`` lists them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _mnist
-import seed_notebook as notebook
-from linnet import network, tables
+from linnet import experiment, network, notebook, setups, tables
 
 NAME = "mnist_seed_notebook"
-N_TRAIN = 1000
-SMALL_SCALE = 1e-3
-LR_LABELS = notebook.eta_from_notebook(notebook.LR_MAIN)  # the notebook's lr 10: η = 0.02
+
+
+@dataclasses.dataclass(frozen=True)
+class MnistSeedNotebook(notebook.SeedNotebook):
+    """The notebook's run (:class:`linnet.notebook.SeedNotebook`) on whitened MNIST, and its labels."""
+
+    dataset: str = "mnist"
+    n_train: int = 1000  # the first 1,000 training digits: the notebook's P
+    small_scale: float = 1e-3  # std of labels_small_init's weights
+
+    schema = experiment.Schema(
+        keys=("experiment", "dataset", "width", "init", "init_scale", "lr", "seed", "step", "time",
+              "source"),
+        columns=("n_train", "loss", "norm_W21", "norm_W32", "dist_optimum", "diverged",
+                 "diverged_step"))
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.n_train != self.n_samples:  # the notebook's P is the number of digits it trains on
+            raise ValueError(f"n_train ({self.n_train}) and n_samples ({self.n_samples}) must be "
+                             f"equal: --set n_train=N --set n_samples=N")
 
 
 def mnist_inputs(task):
-    """An ``inputs(n_samples, n_in, rng=)`` function for ``seed_notebook.simulate`` returning ``task.X``."""
+    """An ``inputs(n_samples, n_in, rng=)`` function for :func:`linnet.notebook.simulate` returning ``task.X``."""
     def inputs(n_samples, n_in, *, rng):
         if task.X.shape != (n_samples, n_in):
             raise ValueError(f"the notebook needs ({n_samples}, {n_in}) inputs; the whitened "
@@ -81,43 +100,44 @@ def mnist_inputs(task):
     return inputs
 
 
-def labels_rows(stats, *, quick: bool) -> pd.DataFrame:
+def labels_rows(stats, spec: MnistSeedNotebook) -> pd.DataFrame:
     """Part 2: train on the real ±1 labels; distance to Σ31 and loss over steps."""
-    steps = notebook.STEPS_QUICK if quick else notebook.STEPS_FULL
-    n_seeds = notebook.SEEDS_QUICK if quick else notebook.SEEDS_FULL
-    widths = (notebook.N_IN, notebook.HIDDEN, notebook.N_OUT)
-    record, printed = notebook.recording_grid(steps + 1)
+    widths = (spec.n_in, spec.width, spec.n_out)
+    record, printed = notebook.recording_grid(spec.steps + 1, spec.n_log)
     frames = []
-    for experiment, scale, phases in [
-        ("labels_small_init", SMALL_SCALE, [(steps + 1, LR_LABELS)]),
-        ("labels_notebook_init", notebook.INIT_SCALE, notebook.schedules(steps)["notebook_schedule"]),
+    for experiment_, scale, phases in [
+        ("labels_small_init", spec.small_scale,
+         [(spec.steps + 1, spec.eta(spec.notebook_lr_main))]),
+        ("labels_notebook_init", spec.init_scale, notebook.schedules(spec)["notebook_schedule"]),
     ]:
-        draws = [network.init_gaussian(widths, scale, rng=tables.rng_for(NAME, experiment, seed))
-                 for seed in range(n_seeds)]
-        weights = network.stack(draws)
-        res = notebook.run_schedule(weights, stats, phases, record, stats.sigma31)
-        frames += notebook.member_rows(res, record, printed, "dist_optimum",
-                                       {"experiment": experiment, "width": notebook.HIDDEN,
-                                        "init": "gaussian", "init_scale": scale,
-                                        "lr": phases[-1][1], "lr_first": phases[0][1]})
+        draws = [network.init_gaussian(widths, scale, rng=tables.rng_for(NAME, experiment_, seed))
+                 for seed in range(spec.seeds)]
+        res = setups.run_phases(network.stack(draws), stats, phases, record, stats.sigma31)
+        frames += notebook.schedule_frames(res, record, printed, "dist_optimum",
+                                           {"experiment": experiment_, "width": spec.width,
+                                            "init": "gaussian", "init_scale": scale,
+                                            "lr": phases[-1][1], "lr_first": phases[0][1]})
     return pd.concat(frames, ignore_index=True)
 
 
 def notebook_table(args) -> pd.DataFrame:
-    task, stats, columns = _mnist.load_task(args, n_train=N_TRAIN)
+    spec = args.spec
+    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+        task, stats, columns = setups.whitened_mnist(spec.dataset, args.data_dir,
+                                                     n_train=spec.n_train)
     del columns["n_test"]  # the test set plays no part here
-    teacher = notebook.simulate(quick=args.quick, inputs=mnist_inputs(task))
+    teacher = notebook.simulate(spec, mnist_inputs(task))
     teacher = teacher.rename(columns={"dist_teacher": "dist_optimum"}).assign(target="teacher")
-    labels = labels_rows(stats, quick=args.quick).assign(target="labels")
+    labels = labels_rows(stats, spec).assign(target="labels")
     table = pd.concat([teacher.drop(columns=["dataset"]), labels], ignore_index=True)
     return table.assign(**columns, min_loss=np.where(table.target == "labels", stats.min_loss(), 0.0),
                         s1_labels=stats.modes.s[0])
 
 
 def main(argv=None) -> int:
-    args = _mnist.parser(NAME, __doc__).parse_args(argv)
+    args = experiment.parse_args(NAME, __doc__, MnistSeedNotebook, argv, data=True)
     table = notebook_table(args)
-    tables.write(table, args.out, schema=NAME)
+    experiment.write(table, args.out, args.spec)
     last = table.sort_values("step").groupby(["experiment", "seed"]).last()
     summary = last.groupby("experiment").agg(seeds=("diverged", "size"), diverged=("diverged", "sum"),
                                              median_final_dist=("dist_optimum", "median"))

@@ -19,15 +19,25 @@ without a bias) and are kept for completeness. ``--quick`` writes the same table
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _mnist
-from linnet import tables
+from linnet import experiment, setups
 
 NAME = "mnist_vectors"
+
+
+@dataclasses.dataclass(frozen=True)
+class MnistVectors(experiment.Spec):
+    """Parameters: the data set (the table is one SVD, the same with --quick)."""
+
+    dataset: str = "mnist"
+
+    schema = experiment.Schema(keys=("dataset", "mode"),
+                               columns=("n_train", "split", "s", "kind", "index", "value"))
 
 
 def oriented_modes(stats):
@@ -54,10 +64,11 @@ def vector_table(task, stats, columns) -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    args = _mnist.parser(NAME, __doc__).parse_args(argv)
-    task, stats, columns = _mnist.load_task(args)
+    args = experiment.parse_args(NAME, __doc__, MnistVectors, argv, data=True)
+    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+        task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
     table = vector_table(task, stats, columns)
-    tables.write(table, args.out, schema=NAME)
+    experiment.write(table, args.out, args.spec)
     print(f"wrote {args.out} ({len(table)} rows)")
     return 0
 

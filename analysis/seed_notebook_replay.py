@@ -69,19 +69,37 @@ which rows and which whitening stays open.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pandas as pd
 
-import _mnist
-import seed_notebook as notebook
-from linnet import Statistics, data, network, tables, train
+from linnet import Statistics, data, experiment, network, notebook, setups, train
 
 NAME = "seed_notebook_replay"
 N_ROWS = 1000  # In[5]: X = Xall[:1000], P = 1000
-HIDDEN = 20
-STEPS_FULL, STEPS_QUICK = 10_000, 2_000  # In[31]'s nsteps
+N_IN, HIDDEN, N_OUT = 100, 20, 10  # the notebook's Network(100, 20, 10): its draws' shapes
+
+
+@dataclasses.dataclass(frozen=True)
+class Replay(experiment.Spec):
+    """Parameters of the replay: the data set, In[31]'s number of steps and the two lr."""
+
+    dataset: str = "mnist"
+    steps: int = 10_000  # In[31]'s nsteps
+    notebook_lr_first: float = 1.0  # In[29]
+    notebook_lr_main: float = 10.0  # In[31]
+
+    schema = experiment.Schema(
+        keys=("dataset", "step", "time", "source"),
+        columns=("n_train", "split", "cell", "quantity", "loss_nb", "loss", "value",
+                 "linnet_value", "notebook_value"))
+
+    @classmethod
+    def quick(cls):
+        return cls(steps=2_000)
+
 
 #: What the notebook printed, in cell order: (cell, quantity, step or None for "after the run",
 #: printed value). Steps are the net's global step count.
@@ -108,9 +126,9 @@ EXTRA = [("replay", "dist_teacher"), ("replay", "dist_optimum")]
 def notebook_draws():
     """W* (10, 100), W21 (20, 100), W32 (10, 20) from the legacy stream ``np.random.seed(0)`` starts, in cell order."""
     legacy = np.random.RandomState(0)  # np.random.seed(0) seeds this same global generator
-    teacher = legacy.randn(notebook.N_OUT, notebook.N_IN)  # In[4]
-    W21 = legacy.randn(HIDDEN, notebook.N_IN)  # In[24]: Network.__init__ draws W21 first
-    W32 = legacy.randn(notebook.N_OUT, HIDDEN)
+    teacher = legacy.randn(N_OUT, N_IN)  # In[4]
+    W21 = legacy.randn(HIDDEN, N_IN)  # In[24]: Network.__init__ draws W21 first
+    W32 = legacy.randn(N_OUT, HIDDEN)
     return teacher, W21, W32
 
 
@@ -122,13 +140,13 @@ def notebook_inputs(images: data.ImageDataset):
     if images.n_train < N_ROWS:
         raise ValueError(f"the notebook uses the first {N_ROWS} training images; the data set "
                          f"has {images.n_train}. Pass --data-dir with a larger training set")
-    whitener = data.fit_whitening(images.train_images, _mnist.N_COMPONENTS)
+    whitener = data.fit_whitening(images.train_images, setups.N_COMPONENTS)
     X_all = whitener.transform(images.train_images)
     Y_all = data.targets(images.train_labels, images.n_classes)  # In[2]: data['Y'] * 2 - 1
     return X_all[:N_ROWS], Y_all.T @ X_all / len(Y_all)
 
 
-def replay(weights, stats: Statistics, steps: int) -> dict:
+def replay(weights, stats: Statistics, steps: int, lrs=(1.0, 10.0)) -> dict:
     r"""The notebook's run in linnet: one step at lr 1, then ``steps`` at lr 10, η = 2·lr/P.
 
     Parameters
@@ -139,6 +157,8 @@ def replay(weights, stats: Statistics, steps: int) -> dict:
         Of its inputs and targets (``Statistics.from_data``; P is ``stats.n_samples``).
     steps : int
         In[31]'s ``nsteps``.
+    lrs : (float, float)
+        The notebook's lr of its first step and of its loop.
 
     Returns
     -------
@@ -152,7 +172,7 @@ def replay(weights, stats: Statistics, steps: int) -> dict:
     if P < 1:
         raise ValueError("stats must come from samples (Statistics.from_data): the notebook's "
                          "step η = 2·lr/P needs their number P")
-    etas = [notebook.eta_from_notebook(lr, P) for lr in (notebook.LR_FIRST, notebook.LR_MAIN)]
+    etas = [notebook.eta_from_notebook(lr, P) for lr in lrs]
     first = train.gradient_descent(weights, stats, etas[0], 1, record_steps=[0, 1])
     printed = notebook.printed_steps(steps + 1)
     record = np.union1d(printed[printed >= 1], [steps + 1]) - 1  # steps of the loop, from 0
@@ -205,25 +225,26 @@ def replay_rows(run: dict, targets: dict, P: int) -> pd.DataFrame:
 
 def replay_table(args) -> pd.DataFrame:
     """The replay on the data set of the parsed ``args``, as one table."""
-    images = data.load(args.dataset, args.data_dir)
+    spec = args.spec
+    images = data.load(spec.dataset, args.data_dir)
     X, C31 = notebook_inputs(images)
     teacher, W21, W32 = notebook_draws()
     stats = Statistics.from_data(X, X @ teacher.T)  # In[5]: Y = f(X)
-    run = replay((W21, W32), stats, STEPS_QUICK if args.quick else STEPS_FULL)
+    run = replay((W21, W32), stats, spec.steps, (spec.notebook_lr_first, spec.notebook_lr_main))
     targets = {"teacher": teacher, "C31": C31, "optimum": stats.optimum()}
     return replay_rows(run, targets, X.shape[0]).assign(
-        dataset=_mnist.dataset_label(images), n_train=X.shape[0], n_whitened=images.n_train,
+        dataset=setups.dataset_label(images), n_train=X.shape[0], n_whitened=images.n_train,
         split=images.split)
 
 
 def main(argv=None) -> int:
-    args = _mnist.parser(NAME, __doc__).parse_args(argv)
+    args = experiment.parse_args(NAME, __doc__, Replay, argv, data=True)
     try:
         table = replay_table(args)
     except (ValueError, FileNotFoundError) as exc:  # the data set: one line, not a traceback
         print(f"analysis/{NAME}.py: error: {exc}", file=sys.stderr)
         return 2
-    tables.write(table, args.out, schema=NAME)
+    experiment.write(table, args.out, args.spec)
     with pd.option_context("display.float_format", "{:.6g}".format, "display.width", 120):
         print(table[["cell", "quantity", "step", "notebook_value", "value", "linnet_value"]]
               .to_string(index=False))

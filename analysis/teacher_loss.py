@@ -2,7 +2,8 @@ r"""The loss staircase of a two-layer linear network learning a linear teacher: 
 
 Writes ``results/teacher_loss.csv``: the training loss on a log-spaced grid of gradient-descent
 steps for the runs of ``analysis/teacher_modes.py`` (same teacher, widths, initialisations,
-seeds and η; see its docstring), beside the theory on the same grid.
+seeds and η, :class:`linnet.setups.LinearTeacher`, whose fields ``--set`` changes; see its
+docstring), beside the theory on the same grid.
 
 Theory (docs/theory.md#two-layer-dynamics, whitened inputs, ½-per-sample loss):
 
@@ -22,32 +23,39 @@ import sys
 import numpy as np
 import pandas as pd
 
-import _analysis
-import teacher_modes as tm
-from linnet import tables, theory
+from linnet import experiment, setups, theory
+from linnet.setups import TeacherRun
 
 NAME = "teacher_loss"
 
 
-def loss_table(runs: list[tm.Run]) -> pd.DataFrame:
+class TeacherLoss(setups.LinearTeacher):
+    """The linear-teacher runs (:class:`linnet.setups.LinearTeacher`) and this table's columns."""
+
+    schema = experiment.Schema(
+        keys=("experiment", "width", "init", "init_scale", "lr", "seed", "step", "time", "source"),
+        columns=("loss",))
+
+
+def loss_table(runs: list[TeacherRun], spec: TeacherLoss) -> pd.DataFrame:
     """One row per (run, source, step)."""
     frames = []
     for run in runs:
         step = run.traj.step
         s = run.stats.modes.s
         residual = run.stats.min_loss()
-        discrete = tm.theory_strengths(run)["theory_discrete"]
+        discrete = setups.theory_strengths(run, spec.lr)["theory_discrete"]
         losses = {
             "simulation": run.traj.loss,
-            "theory": theory.loss_curve(step * tm.LR, s, run.u0, residual=residual, n_hidden=tm.HIDDEN),
+            "theory": theory.loss_curve(step * spec.lr, s, run.u0, residual=residual, n_hidden=spec.width),
             # Every mode is carried (hidden width 32 > 5 modes), so no mode stays at u = 0.
             "theory_discrete": residual + 0.5 * np.sum((s - discrete) ** 2, axis=1),
         }
         for source, loss in losses.items():
             frames.append(pd.DataFrame({
-                **tm._keys(run),
+                **run.columns(spec),
                 "step": step,
-                "time": step * tm.LR,
+                "time": step * spec.lr,
                 "source": source,
                 "loss": loss,
                 "residual": residual,
@@ -56,9 +64,9 @@ def loss_table(runs: list[tm.Run]) -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    args = _analysis.parser(NAME, __doc__).parse_args(argv)
-    table = loss_table(tm.run_all(quick=args.quick))
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, TeacherLoss, argv)
+    table = loss_table(setups.teacher_runs(args.spec), args.spec)
+    experiment.write(table, args.out, args.spec)
     print(f"wrote {args.out} ({len(table)} rows)")
     return 0
 

@@ -28,107 +28,51 @@ t½ = ln(s/u0 − 1)/(2s) and ``t_half_discrete`` the time at which the discrete
 
 Every seed draws its own teacher (fixed spectrum, random singular vectors) and its own initial
 weights from :func:`linnet.tables.rng_for`; ``--quick`` runs two seeds on a coarser grid.
+The parameters are those of :class:`linnet.setups.LinearTeacher` (``--help`` lists them), e.g.
+``--set lr=0.005 --set seeds=3``; the table records every value used.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-import _analysis
-from linnet import Statistics, metrics, network, tables, theory, train
-from linnet.data.teacher import teacher_task
+from linnet import experiment, metrics, setups, theory
+from linnet.setups import TeacherRun
 
 NAME = "teacher_modes"
-EXPERIMENT = "linear_teacher"
-N_IN, N_OUT, N_SAMPLES, HIDDEN = 20, 5, 200, 32
-S_MAX, RATIO = 4.0, 0.5  # s = 4, 2, 1, 0.5, 0.25
-LR = 0.01
-STEPS = 4000  # t = 40: twice the slowest predicted half-learning time from random init (≈ 19)
-U0_ALIGNED = 1e-3
-SCALE_RANDOM = 1e-3
-INITS = ("aligned", "random")
-SEEDS_FULL, SEEDS_QUICK = 8, 2
-RECORD_FULL, RECORD_QUICK = 100, 40
 
 
-class Run(NamedTuple):
-    """One simulation with what its theory needs."""
+class TeacherModes(setups.LinearTeacher):
+    """The linear-teacher runs (:class:`linnet.setups.LinearTeacher`) and this table's columns."""
 
-    init: str
-    init_scale: float
-    seed: int
-    stats: Statistics
-    traj: train.Trajectory
-    u0: np.ndarray  # (r,) initial strength the theory starts each mode from
+    schema = experiment.Schema(
+        keys=("experiment", "width", "init", "init_scale", "lr", "seed", "step", "time",
+              "source", "mode"),
+        columns=("s", "strength", "u0", "t_half_theory"))
 
 
-def simulate(init: str, seed: int, *, record_steps) -> Run:
-    """Train one network from ``init`` ("aligned" or "random") on the task of ``seed``."""
-    task = teacher_task(N_IN, N_OUT, N_SAMPLES, rng=tables.rng_for(EXPERIMENT, "task", seed),
-                        s_max=S_MAX, ratio=RATIO, whiten=True)
-    stats = Statistics.from_data(task.X, task.Y)
-    widths = (N_IN, HIDDEN, N_OUT)
-    rng = tables.rng_for(EXPERIMENT, "init", init, seed)
-    if init == "aligned":
-        weights = network.init_aligned(stats.modes, widths, U0_ALIGNED, rng=rng)
-        u0 = np.full(stats.modes.rank, U0_ALIGNED)
-        scale = U0_ALIGNED
-    elif init == "random":
-        weights = network.init_gaussian(widths, SCALE_RANDOM, rng=rng)
-        u0 = theory.effective_initial_strength(weights, stats.modes)
-        scale = SCALE_RANDOM
-    else:
-        raise ValueError(f"init must be one of {INITS}; got {init!r}")
-    traj = train.gradient_descent(weights, stats, LR, STEPS, record_steps=record_steps)
-    if traj.diverged:  # cannot happen at η·s1 = 0.04; a table built on it would be meaningless
-        raise RuntimeError(traj.message)
-    return Run(init, scale, seed, stats, traj, u0)
-
-
-def run_all(*, quick: bool) -> list[Run]:
-    """Every (init, seed) simulation of the grid."""
-    record = train.log_steps(STEPS, RECORD_QUICK if quick else RECORD_FULL)
-    seeds = range(SEEDS_QUICK if quick else SEEDS_FULL)
-    return [simulate(init, seed, record_steps=record) for init in INITS for seed in seeds]
-
-
-def theory_strengths(run: Run) -> dict[str, np.ndarray]:
-    """Theory mode strengths on the run's grid, shape (T, r) per source."""
-    s, step = run.stats.modes.s, run.traj.step
-    return {
-        "theory": theory.mode_strength(step[:, None] * LR, s, run.u0),
-        "theory_discrete": theory.mode_strength_discrete(step, s, run.u0, lr=LR),
-    }
-
-
-def half_learning_time_discrete(s: np.ndarray, u0: np.ndarray) -> np.ndarray:
+def half_learning_time_discrete(s: np.ndarray, u0: np.ndarray, lr: float) -> np.ndarray:
     """Time at which the exact GD map crosses s/2, interpolated linearly between the two steps.
 
     :func:`linnet.theory.half_learning_step` gives the first step k at or above s/2; the
     interpolation removes its rounding up of up to one step (η = 0.01, i.e. 1% of t½ = 1 for
     s = 4), which would otherwise bias a comparison with interpolated measurements.
     """
-    k = theory.half_learning_step(s, u0, lr=LR).astype(np.int64)
+    k = theory.half_learning_step(s, u0, lr=lr).astype(np.int64)
     out = np.empty(s.shape)
     for a in range(s.size):
         if k[a] == 0:
             out[a] = 0.0
             continue
-        u = theory.mode_strength_discrete(np.array([k[a] - 1, k[a]]), s[a], u0[a], lr=LR)[:, 0]
-        out[a] = (k[a] - 1 + (s[a] / 2 - u[0]) / (u[1] - u[0])) * LR
+        u = theory.mode_strength_discrete(np.array([k[a] - 1, k[a]]), s[a], u0[a], lr=lr)[:, 0]
+        out[a] = (k[a] - 1 + (s[a] / 2 - u[0]) / (u[1] - u[0])) * lr
     return out
 
 
-def _keys(run: Run) -> dict:
-    return {"experiment": EXPERIMENT, "width": HIDDEN, "init": run.init,
-            "init_scale": run.init_scale, "lr": LR, "seed": run.seed}
-
-
-def mode_table(runs: list[Run]) -> pd.DataFrame:
+def mode_table(runs: list[TeacherRun], spec: TeacherModes) -> pd.DataFrame:
     """The tidy table: one row per (run, source, step, mode)."""
     frames = []
     for run in runs:
@@ -136,14 +80,14 @@ def mode_table(runs: list[Run]) -> pd.DataFrame:
         step = run.traj.step
         r = modes.rank
         t_half = theory.half_learning_time(modes.s, run.u0)
-        t_half_d = half_learning_time_discrete(modes.s, run.u0)
+        t_half_d = half_learning_time_discrete(modes.s, run.u0, spec.lr)
         curves = {"simulation": metrics.mode_strength_diagonal(run.traj.product, modes)}
-        curves.update(theory_strengths(run))
+        curves.update(setups.theory_strengths(run, spec.lr))
         for source, u in curves.items():
             frames.append(pd.DataFrame({
-                **_keys(run),
+                **run.columns(spec),
                 "step": np.repeat(step, r),
-                "time": np.repeat(step * LR, r),
+                "time": np.repeat(step * spec.lr, r),
                 "source": source,
                 "mode": np.tile(np.arange(1, r + 1), step.size),
                 "s": np.tile(modes.s, step.size),
@@ -156,9 +100,9 @@ def mode_table(runs: list[Run]) -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    args = _analysis.parser(NAME, __doc__).parse_args(argv)
-    table = mode_table(run_all(quick=args.quick))
-    tables.write(table, args.out, schema=NAME)
+    args = experiment.parse_args(NAME, __doc__, TeacherModes, argv)
+    table = mode_table(setups.teacher_runs(args.spec), args.spec)
+    experiment.write(table, args.out, args.spec)
     print(f"wrote {args.out} ({len(table)} rows)")
     return 0
 

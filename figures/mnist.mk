@@ -12,14 +12,11 @@ MNIST_FIGURES := mnist_spectrum mnist_modes mnist_singular_vectors mnist_accurac
 TABLES += $(MNIST_TABLES:%=results/$(DATA_OUT)/%.csv)
 FIGURES += $(MNIST_FIGURES:%=figures/out/$(DATA_OUT)/%.png)
 
-results/$(DATA_OUT)/%.csv: analysis/%.py $(LIB) $(ANALYSIS_COMMON) | $(STAMP) $(DATA_CHECK)
+results/$(DATA_OUT)/%.csv: analysis/%.py | $(STAMP) $(DATA_CHECK)
 	$(DATA_ENV) $(PY) $< $(DATA_ARGS) --out $@
 
 figures/out/$(DATA_OUT)/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
 	$(PY) $< --tables results/$(DATA_OUT) --out $@
-
-# mnist_seed_notebook reuses the notebook's run from analysis/seed_notebook.py.
-results/$(DATA_OUT)/mnist_seed_notebook.csv: analysis/seed_notebook.py
 
 figures/out/$(DATA_OUT)/mnist_spectrum.png: results/$(DATA_OUT)/mnist_modes.csv
 figures/out/$(DATA_OUT)/mnist_modes.png: results/$(DATA_OUT)/mnist_modes.csv

@@ -5,5 +5,3 @@ TABLES += results/$(DATA_OUT)/seed_notebook_replay.csv
 FIGURES += figures/out/$(DATA_OUT)/seed_notebook_replay.png
 
 figures/out/$(DATA_OUT)/seed_notebook_replay.png: results/$(DATA_OUT)/seed_notebook_replay.csv
-# It takes the step mapping and the printed steps from analysis/seed_notebook.py.
-results/$(DATA_OUT)/seed_notebook_replay.csv: analysis/seed_notebook.py

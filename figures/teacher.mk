@@ -7,6 +7,3 @@ figures/out/teacher_modes.png: results/teacher_modes.csv
 figures/out/teacher_loss.png: results/teacher_loss.csv
 figures/out/teacher_learning_times.png: results/teacher_modes.csv
 figures/out/seed_notebook.png: results/seed_notebook.csv
-
-# teacher_loss.py reuses teacher_modes.py's runs (same teacher, seeds and η).
-results/teacher_loss.csv: analysis/teacher_modes.py

@@ -16,48 +16,22 @@ import pandas as pd
 
 from ._files import atomic_open
 
-__all__ = ["KEY_COLUMNS", "SCHEMAS", "BASE_SEED", "rng_for", "seed_for", "write", "read"]
+__all__ = ["KEY_COLUMNS", "SCHEMAS", "BASE_SEED", "rng_for", "seed_for", "write", "read",
+           "member_frames"]
 
-#: Key columns, in order; those a table has come first and define its sort order.
+#: Key columns, in order: the default of :func:`write` when a caller names none (those a table
+#: has come first and define its sort order). An analysis names its own (linnet.experiment).
 KEY_COLUMNS = [
     "experiment", "dataset", "depth", "width", "init", "init_scale", "lr", "seed",
     "replicate", "step", "time", "source", "mode",
 ]
 
-#: Columns each table must have (checked by :func:`write` and the smoke tests).
+#: Columns of the library's own table, ``python -m linnet sweep`` (:mod:`linnet.sweep`): one row
+#: per network and recorded step. Analysis scripts declare their tables' columns themselves
+#: (:class:`linnet.experiment.Schema`), so adding an analysis edits nothing here.
 SCHEMAS: dict[str, list[str]] = {
-    "teacher_modes": ["experiment", "init", "init_scale", "lr", "seed", "step", "time", "mode",
-                      "s", "source", "strength", "u0", "t_half_theory"],
-    "teacher_loss": ["experiment", "init", "init_scale", "lr", "seed", "step", "time", "source",
-                     "loss"],
-    "seed_notebook": ["experiment", "lr", "seed", "step", "time", "source", "loss", "norm_W21",
-                      "norm_W32", "dist_teacher", "diverged", "diverged_step", "printed"],
-    # MNIST-family tables (results/<dataset>/...): every row records its data and split.
-    "mnist_modes": ["experiment", "dataset", "n_train", "n_test", "split", "seed", "step", "time",
-                    "source", "mode", "s", "zero_by_construction", "strength", "u0",
-                    "t_half_theory", "trace33"],
-    "mnist_vectors": ["dataset", "n_train", "split", "mode", "s", "kind", "index", "value"],
-    "mnist_accuracy": ["experiment", "dataset", "n_train", "n_test", "split", "width", "seed",
-                       "step", "time", "source", "rank", "loss", "test_loss", "train_accuracy",
-                       "test_accuracy"],
-    "mnist_seed_notebook": ["experiment", "dataset", "n_train", "lr", "seed", "step", "time",
-                            "source", "loss", "norm_W21", "norm_W32", "dist_optimum", "diverged",
-                            "diverged_step"],
-    "seed_notebook_replay": ["dataset", "n_train", "split", "cell", "quantity", "step", "time",
-                             "source", "loss_nb", "loss", "value", "linnet_value", "notebook_value"],
-    # linnet.sweep / `python -m linnet sweep`: one row per network and recorded step.
     "sweep": ["experiment", "dataset", "depth", "width", "init", "init_scale", "lr", "seed",
               "step", "time", "source", "loss", "diverged", "diverged_step", "accuracy"],
-    # Depth, initialisation regimes and exact solutions (issue 4).
-    "depth_isometry": ["experiment", "dataset", "depth", "width", "init", "lr", "seed", "source",
-                       "lr_factor", "lr_bound", "learning_step", "learning_time", "reached",
-                       "diverged", "best", "threshold"],
-    "lr_stability": ["experiment", "depth", "lr", "seed", "lr_s1", "lr_bound", "lr_ratio", "state",
-                     "final_loss", "final_distance"],
-    "init_regimes": ["experiment", "init", "init_scale", "lr", "seed", "step", "time", "source",
-                     "theory", "loss", "error", "lam"],
-    "hidden_similarity": ["experiment", "dataset", "width", "init", "lr", "seed", "step", "time",
-                          "source", "class_i", "class_j", "similarity"],
 }
 
 #: Base of every random stream (the arXiv date of Saxe et al. 2014, 2013-12-20).
@@ -108,7 +82,7 @@ def rng_for(*key) -> np.random.Generator:
     return np.random.default_rng(seed_for(*key))
 
 
-def write(df: pd.DataFrame, path, *, schema: str | None = None) -> Path:
+def write(df: pd.DataFrame, path, *, schema: str | None = None, columns=None, keys=None) -> Path:
     """Write a tidy table atomically.
 
     Parameters
@@ -118,7 +92,12 @@ def write(df: pd.DataFrame, path, *, schema: str | None = None) -> Path:
         Destination ``.csv``; its folder is created.
     schema : str, optional
         Name in :data:`SCHEMAS` whose columns must be present (default: the file's stem, when
-        it names a schema).
+        it names a schema and ``columns`` is not given).
+    columns : sequence of str, optional
+        Columns that must be present (an analysis's :class:`linnet.experiment.Schema`).
+    keys : sequence of str, optional
+        Key columns, in order: they come first and sort the rows (default: those of
+        :data:`KEY_COLUMNS` the table has). Each must be a column.
 
     Returns
     -------
@@ -144,25 +123,83 @@ def write(df: pd.DataFrame, path, *, schema: str | None = None) -> Path:
     path = Path(path)
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}")
-    schema = schema if schema is not None else (path.stem if path.stem in SCHEMAS else None)
-    if schema is not None and schema not in SCHEMAS:
-        raise ValueError(
-            f"schema must name a table in linnet.tables.SCHEMAS {sorted(SCHEMAS)}; got {schema!r}. "
-            "Add the table's required columns to SCHEMAS or pass schema=None"
-        )
-    if schema is not None:
-        missing = [c for c in SCHEMAS[schema] if c not in df.columns]
-        if missing:
-            raise ValueError(f"table {schema!r} is missing columns {missing}; it has {list(df.columns)}")
+    if columns is None:
+        schema = schema if schema is not None else (path.stem if path.stem in SCHEMAS else None)
+        if schema is not None and schema not in SCHEMAS:
+            raise ValueError(
+                f"schema must name a table in linnet.tables.SCHEMAS {sorted(SCHEMAS)}; got "
+                f"{schema!r}. Pass the table's required columns as columns=[...] instead")
+        columns = SCHEMAS[schema] if schema is not None else []
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"table {path.stem!r} is missing columns {missing}; it has {list(df.columns)}")
     if df.empty:
         raise ValueError(f"refusing to write an empty table to {path}")
-    keys = [c for c in KEY_COLUMNS if c in df.columns]
+    if keys is None:
+        keys = [c for c in KEY_COLUMNS if c in df.columns]
+    keys = list(keys)
+    absent = [c for c in keys if c not in df.columns]
+    if absent:
+        raise ValueError(f"keys {absent} are not columns of the table; it has {list(df.columns)}")
     df = df[keys + [c for c in df.columns if c not in keys]]
     df = df.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else df
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(path, "w", newline="") as fh:
         df.to_csv(fh, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return path
+
+
+def member_frames(columns: dict, per_member: dict, *, member: str = "seed", keep=None,
+                  trailing: dict | None = None) -> list[pd.DataFrame]:
+    """A long table's frames, one per ensemble member, from arrays over (row, member).
+
+    Parameters
+    ----------
+    columns : dict
+        Name → a scalar (the same in every row) or an array of shape (T,) (one per row, e.g.
+        the recorded steps), shared by every member.
+    per_member : dict
+        Name → an array of shape (T, K) (one value per row and member) or (K,) (one per
+        member, repeated in its rows).
+    member : str
+        Name of the column holding the member index 0..K−1.
+    keep : ndarray of bool, shape (T, K), optional
+        Which rows of each member to keep (default: all), e.g. the finite ones.
+    trailing : dict, optional
+        Like ``columns``, placed last. The columns come in the order ``columns``, ``member``,
+        ``per_member``, ``trailing``.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        K frames; :func:`pandas.concat` them (with other frames) into the table.
+
+    Examples
+    --------
+    >>> loss = np.array([[1.0, 2.0], [0.5, np.inf]])  # (T=2 steps, K=2 members)
+    >>> frames = member_frames({"step": np.array([0, 10]), "source": "simulation"},
+    ...                        {"loss": loss, "diverged": np.array([False, True])},
+    ...                        keep=np.isfinite(loss))
+    >>> print(pd.concat(frames, ignore_index=True).to_string())
+       step      source  seed  loss  diverged
+    0     0  simulation     0   1.0     False
+    1    10  simulation     0   0.5     False
+    2     0  simulation     1   2.0      True
+    """
+    K = next(np.shape(v)[-1] for v in per_member.values())
+    frames = []
+    for k in range(K):
+        rows = slice(None) if keep is None else np.asarray(keep)[:, k]
+        frame = {name: (v if np.ndim(v) == 0 else np.asarray(v)[rows])
+                 for name, v in columns.items()}
+        frame[member] = k
+        for name, v in per_member.items():
+            v = np.asarray(v)
+            frame[name] = v[rows, k] if v.ndim == 2 else v[k].item()
+        for name, v in (trailing or {}).items():
+            frame[name] = v if np.ndim(v) == 0 else np.asarray(v)[rows]
+        frames.append(pd.DataFrame(frame))
+    return frames
 
 
 def read(path) -> pd.DataFrame:

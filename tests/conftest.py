@@ -42,12 +42,25 @@ def load_script(relpath: str):
     name = "_script_" + relpath.replace("/", "_").removesuffix(".py")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.parent))  # so `import _analysis` or `import _common` resolves
+    # Registered as Python's import does: dataclasses (an analysis's spec) look their module up
+    # in sys.modules to resolve string annotations.
+    sys.modules[name] = module
+    sys.path.insert(0, str(path.parent))  # so a figure script's `import _common` resolves
     try:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(path.parent))
     return module
+
+
+def script_spec(name: str):
+    """The :class:`linnet.experiment.Spec` subclass ``analysis/<name>.py`` defines (its parameters)."""
+    from linnet import experiment
+
+    module = load_script(f"analysis/{name}.py")
+    (spec,) = [v for v in vars(module).values() if isinstance(v, type)
+               and issubclass(v, experiment.Spec) and v.__module__ == module.__name__]
+    return spec
 
 
 def run_quick_analyses(names, folder: Path) -> Path:

@@ -140,12 +140,17 @@ def test_analysis_unwritable_out_is_one_line(tmp_path):
 def test_quick_tables_do_not_replace_the_real_ones(tmp_path, monkeypatch):
     from conftest import load_script
 
-    _analysis = load_script("analysis/_analysis.py")
+    spec = load_script("analysis/teacher_loss.py").TeacherLoss
     monkeypatch.chdir(tmp_path)
-    p = _analysis.parser("teacher_loss", None)
-    assert p.parse_args([]).out == Path("results/teacher_loss.csv")
-    assert p.parse_args(["--quick"]).out == Path("results/quick/teacher_loss.csv")
-    assert p.parse_args(["--quick", "--out", "x.csv"]).out == Path("x.csv")  # asked for
+    from linnet import experiment
+
+    def out(argv):
+        return experiment.parse_args("teacher_loss", None, spec, argv).out
+
+    assert out([]) == Path("results/teacher_loss.csv")
+    assert out(["--quick"]) == Path("results/quick/teacher_loss.csv")
+    assert out(["--quick", "--out", "x.csv"]) == Path("x.csv")  # asked for
+    assert out(["--set", "lr=0.005"]) == Path("results/set/teacher_loss.csv")  # changed
 
 
 # ---------------------------------------------------------------------------- summary, warnings

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import script_spec
+
 from linnet import tables
 
 ANALYSES = ["depth_isometry", "lr_stability", "init_regimes", "hidden_similarity"]
@@ -25,7 +27,9 @@ def quick_tables(tmp_path_factory):
 @pytest.mark.parametrize("name", ANALYSES)
 def test_table_has_its_schema(quick_tables, name):
     df = pd.read_csv(quick_tables / f"{name}.csv")
-    assert set(tables.SCHEMAS[name]) <= set(df.columns)
+    assert set(script_spec(name).schema.required) <= set(df.columns)
+    # Every parameter is recorded: a column of its name (its own, or a parameter column).
+    assert set(script_spec(name).quick().parameters()) <= set(df.columns)
     assert len(df) > 0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import script_spec
+
 from linnet import tables
 from linnet.data import write_idx
 
@@ -29,8 +31,10 @@ def quick_tables(tmp_path_factory):
 @pytest.mark.parametrize("name", ANALYSES)
 def test_analysis_quick(quick_tables, name):
     t = tables.read(quick_tables / f"{name}.csv")
-    missing = [c for c in tables.SCHEMAS[name] if c not in t.columns]
+    missing = [c for c in script_spec(name).schema.required if c not in t.columns]
     assert not missing
+    # Every parameter is recorded: a column of its name (its own, or a parameter column).
+    assert set(script_spec(name).quick().parameters()) <= set(t.columns)
     assert (t["dataset"] == "mnist-embedded").all()
     assert (t["n_train"] == (1000 if name == "mnist_seed_notebook" else 4000)).all()
 
@@ -78,9 +82,9 @@ def test_notebook_on_mnist_equals_notebook_on_gaussian(quick_tables):
     """Full-batch GD sees only Σ11 = I, Σ31 = W̄ and Tr Σ33 = ‖W̄‖² when whitened inputs meet a
     noiseless teacher, so the notebook's run is the same on whitened MNIST as on whitened Gaussian
     inputs (same teacher and draws: both scripts derive them from the same keys)."""
-    from conftest import load_script
+    from linnet import notebook
 
-    gauss = load_script("analysis/seed_notebook.py").simulate(quick=True)
+    gauss = notebook.simulate(notebook.SeedNotebook.quick())
     ours = tables.read(quick_tables / "mnist_seed_notebook.csv")
     ours = ours[ours.target == "teacher"]
     for experiment in ("below_bound", "half_notebook", "notebook_schedule"):

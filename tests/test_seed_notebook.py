@@ -1,6 +1,6 @@
 """The seed notebook's conventions against independent oracles.
 
-- The step mapping η = 2·lr / P (analysis/seed_notebook.py, docs/theory.md#other-conventions): the notebook's own
+- The step mapping η = 2·lr / P (linnet.notebook, docs/theory.md#other-conventions): the notebook's own
   code, transcribed from its cells In[24]-In[31] (tests/_oracles.py), takes the same steps as linnet's
   gradient descent at η = 2·lr / P; η = lr / P (this project's earlier reading) is detected.
 - bench/seed_workload.py's baseline is that same code.
@@ -42,8 +42,11 @@ def bench():
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    return load_script("analysis/seed_notebook.py")
+def nb():
+    """linnet.notebook: the seed notebook's conventions that the analysis scripts share."""
+    from linnet import notebook
+
+    return notebook
 
 
 # One step at lr 1 then three at lr 10 (the notebook's schedule, shortened); at P = 40 these are
@@ -53,14 +56,14 @@ LRS = [1.0, 10.0, 10.0, 10.0]
 
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("white", [True, False])
-def test_notebook_code_is_linnet_gd_at_two_lr_over_P(analysis, seed, white):
+def test_notebook_code_is_linnet_gd_at_two_lr_over_P(nb, seed, white):
     X, Y, (W21, W32) = small_task(seed, white=white)
     P = X.shape[0]
     nb_weights, nb_loss, _ = run_notebook(W21, W32, X, Y, LRS)
     stats = Statistics.from_data(X, Y)
     ws, losses = (W21, W32), [float(network.loss((W21, W32), X, Y))]
     for k, lr in enumerate(LRS):
-        traj = train.gradient_descent(ws, stats, analysis.eta_from_notebook(lr, P), 1, record_steps=[1])
+        traj = train.gradient_descent(ws, stats, nb.eta_from_notebook(lr, P), 1, record_steps=[1])
         ws = traj.weights
         losses.append(float(traj.loss[-1]))
         # The same update in two summation orders (per-sample outer products averaged, against
@@ -89,7 +92,7 @@ def test_step_at_lr_over_P_is_half_the_notebook_step(white):
 
 
 @pytest.mark.parametrize("seed", range(2))
-def test_bench_baseline_is_the_notebook_code(bench, analysis, seed):
+def test_bench_baseline_is_the_notebook_code(bench, nb, seed):
     X, Y, (W21, W32) = small_task(seed, white=True)
     P = X.shape[0]
     V21, V32 = bench.notebook_train(W21, W32, X, Y, 1.0, 1)
@@ -101,36 +104,36 @@ def test_bench_baseline_is_the_notebook_code(bench, analysis, seed):
     np.testing.assert_array_equal(V32, nb_weights[-1][1])
     assert bench.notebook_loss(V21, V32, X, Y) == nb_loss[-1]
     traj = train.gradient_descent((W21, W32), Statistics.from_data(X, Y),
-                                  analysis.eta_from_notebook(1.0, P), 1)
+                                  nb.eta_from_notebook(1.0, P), 1)
     traj = train.gradient_descent(traj.weights, Statistics.from_data(X, Y),
-                                  analysis.eta_from_notebook(10.0, P), 3)
+                                  nb.eta_from_notebook(10.0, P), 3)
     assert rel(traj.weights[0], V21) < 1e-12 and rel(traj.weights[1], V32) < 1e-12  # as above
 
 
-def test_eta_mapping_and_the_three_regimes(analysis):
+def test_eta_mapping_and_the_three_regimes(nb):
     for lr, P in ((1.0, 1000), (10.0, 1000), (3.0, 40)):
         # 2·lr/P: a product and a division, round-off only.
-        assert analysis.eta_from_notebook(lr, P) == pytest.approx(2 * lr / P, rel=1e-15)
-    eta = analysis.eta_from_notebook
-    phases = analysis.schedules(100)
+        assert nb.eta_from_notebook(lr, P) == pytest.approx(2 * lr / P, rel=1e-15)
+    eta = nb.eta_from_notebook
+    phases = nb.schedules(nb.SeedNotebook(steps=100))
     assert phases["notebook_schedule"] == [(1, eta(1.0)), (100, eta(10.0))]
     assert phases["half_notebook"] == [(1, eta(1.0)), (100, pytest.approx(eta(10.0) / 2, rel=1e-15))]
     assert phases["below_bound"] == [(101, eta(1.0))]
 
 
-def test_printed_steps_are_the_notebook_loop_lines(analysis):
+def test_printed_steps_are_the_notebook_loop_lines(nb):
     nsteps = 10000
     # In[29] takes step 1; In[31]'s iteration i is the net's step 1 + i and prints when
     # (i + 1) % 1000 == 0, so these are the global steps of its printed lines.
     loop = [1 + i for i in range(1, nsteps + 1) if (i + 1) % 1000 == 0]
-    np.testing.assert_array_equal(analysis.printed_steps(nsteps + 1), [0, 1] + loop)
-    grid, printed = analysis.recording_grid(nsteps + 1)
+    np.testing.assert_array_equal(nb.printed_steps(nsteps + 1), [0, 1] + loop)
+    grid, printed = nb.recording_grid(nsteps + 1)
     assert grid[-1] == nsteps + 1 and not printed[-1]  # the run's last step printed nothing
     np.testing.assert_array_equal(grid[printed], [0, 1] + loop)
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_gauss_newton_sharpness_against_explicit_jacobian(analysis, seed):
+def test_gauss_newton_sharpness_against_explicit_jacobian(nb, seed):
     rng = np.random.default_rng([3, seed])
     N, H, M = 5, 4, 3
     W21, W32 = rng.standard_normal((H, N)), rng.standard_normal((M, H))
@@ -143,7 +146,7 @@ def test_gauss_newton_sharpness_against_explicit_jacobian(analysis, seed):
     J = np.stack(cols, axis=1)  # (M·N, parameters)
     top = np.linalg.eigvalsh(J.T @ J)[-1]
     # Two routes to the same eigenvalue of an O(10) matrix: round-off only.
-    np.testing.assert_allclose(analysis.gauss_newton_sharpness((W21, W32)), top, rtol=1e-10)
+    np.testing.assert_allclose(nb.gauss_newton_sharpness((W21, W32)), top, rtol=1e-10)
     # Ensemble axis: one value per member.
-    both = analysis.gauss_newton_sharpness((np.stack([W21, 2 * W21]), np.stack([W32, W32])))
+    both = nb.gauss_newton_sharpness((np.stack([W21, 2 * W21]), np.stack([W32, W32])))
     assert both.shape == (2,) and both[0] == pytest.approx(top, rel=1e-10)

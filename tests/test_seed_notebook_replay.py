@@ -122,13 +122,14 @@ def quick_table(tmp_path_factory, replay):
 
 def test_quick_replay_table(quick_table, replay):
     t = tables.read(quick_table)
-    assert set(tables.SCHEMAS["seed_notebook_replay"]) <= set(t.columns)
+    assert set(replay.Replay.schema.required) <= set(t.columns)
     assert (t.dataset == "mnist-embedded").all() and (t.n_train == 1000).all()
     assert (t.n_whitened == 4000).all()  # whitened on the whole training set
     # One row per printed line the quick run reaches (its loop: 2,000 steps), in cell order.
-    expected = [(c, q, s) for c, q, s, _ in replay.PRINTED if s is None or s <= replay.STEPS_QUICK]
+    steps = replay.Replay.quick().steps
+    expected = [(c, q, s) for c, q, s, _ in replay.PRINTED if s is None or s <= steps]
     got = list(zip(t.cell, t.quantity, t.step))
-    last = replay.STEPS_QUICK + 1
+    last = steps + 1
     assert got[:len(expected)] == [(c, q, last if s is None else s) for c, q, s in expected]
     assert [q for c, q, _ in got[len(expected):]] == [q for _, q in replay.EXTRA]
     printed = {(c, q, s): v for c, q, s, v in replay.PRINTED}

@@ -132,3 +132,25 @@ def test_seeds_are_derived_from_keys_only():
     # Streams depend on the key, not on how many other streams were drawn before.
     tables.rng_for("other").standard_normal(100)
     np.testing.assert_array_equal(tables.rng_for("teacher_modes", "init", 5).standard_normal(4), a)
+
+
+def test_keys_and_columns_given_by_the_caller(tmp_path):
+    df = pd.DataFrame({"loss": [0.5, 0.25, 1.0], "seed": [1, 0, 0], "step": [0, 5, 0]})
+    out = tables.read(tables.write(df, tmp_path / "t.csv", columns=["loss"], keys=["seed", "step"]))
+    assert list(out.columns) == ["seed", "step", "loss"]
+    assert out[["seed", "step"]].values.tolist() == [[0, 0], [0, 5], [1, 0]]
+    with pytest.raises(ValueError, match=r"missing columns \['lr'\]"):
+        tables.write(df, tmp_path / "u.csv", columns=["lr"])
+    with pytest.raises(ValueError, match=r"keys \['lr'\] are not columns"):
+        tables.write(df, tmp_path / "u.csv", keys=["lr"])
+
+
+def test_member_frames_keep_rows_and_order():
+    loss = np.array([[1.0, 2.0], [0.5, np.nan]])  # (T = 2 rows, K = 2 members)
+    frames = tables.member_frames({"step": np.array([0, 10]), "lr": 0.1},
+                                  {"loss": loss, "k": np.array([7, 8])},
+                                  keep=np.isfinite(loss), trailing={"printed": np.array([True, False])})
+    t = pd.concat(frames, ignore_index=True)
+    assert list(t.columns) == ["step", "lr", "seed", "loss", "k", "printed"]
+    assert t[["step", "seed", "loss", "k"]].values.tolist() == [[0, 0, 1.0, 7], [10, 0, 0.5, 7],
+                                                                [0, 1, 2.0, 8]]

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import script_spec
+
 from linnet import tables
 
 ANALYSES = ["teacher_modes", "teacher_loss", "seed_notebook"]
@@ -33,7 +35,9 @@ def quick_tables(tmp_path_factory):
 @pytest.mark.parametrize("name", ANALYSES)
 def test_analysis_writes_table_with_schema(quick_tables, name):
     df = tables.read(quick_tables / f"{name}.csv")
-    assert set(tables.SCHEMAS[name]) <= set(df.columns)
+    assert set(script_spec(name).schema.required) <= set(df.columns)
+    # Every parameter is recorded: a column of its name (its own, or a parameter column).
+    assert set(script_spec(name).quick().parameters()) <= set(df.columns)
     assert len(df) > 0
     assert (df.source == "simulation").any()
 
@@ -98,13 +102,14 @@ def test_teacher_loss_starts_and_ends_where_theory_says(quick_tables):
 def test_seed_notebook_schedule_and_divergence_bookkeeping(quick_tables):
     from conftest import load_script
 
-    nbk = load_script("analysis/seed_notebook.py")
+    from linnet import notebook
     df = tables.read(quick_tables / "seed_notebook.csv")
     assert set(df.experiment) == {"below_bound", "half_notebook", "notebook_schedule"}
     nb = df[df.experiment == "notebook_schedule"]
     # The η mapping: the notebook's lr 1 and 10 are η = 2·lr/P (P = 1000), written to 10
     # significant digits: round-off only.
-    eta1, eta10 = 2 * 1.0 / nbk.N_SAMPLES, 2 * 10.0 / nbk.N_SAMPLES
+    P = notebook.SeedNotebook().n_samples
+    eta1, eta10 = 2 * 1.0 / P, 2 * 10.0 / P
     np.testing.assert_allclose(nb.lr_first, eta1, rtol=1e-12, atol=0)
     np.testing.assert_allclose(nb.lr, eta10, rtol=1e-12, atol=0)
     # Time and printed rows on half_notebook (η = η10/2 after step 1), where no draw diverges.
