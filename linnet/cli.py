@@ -51,6 +51,23 @@ class Parser(argparse.ArgumentParser):
     """
 
     def error(self, message):
+        """Print ``prog: error: message (see prog --help)`` as one line and exit 2.
+
+        argparse calls it for bad input; a command may call it too, for checks of its own.
+
+        Examples
+        --------
+        >>> import contextlib, io
+        >>> err = io.StringIO()
+        >>> with contextlib.redirect_stderr(err):
+        ...     try:
+        ...         Parser(prog="linnet sweep").error("--lr must be > 0; got -1")
+        ...     except SystemExit as exc:
+        ...         print("exit", exc.code)
+        exit 2
+        >>> err.getvalue()
+        'linnet sweep: error: --lr must be > 0; got -1 (see linnet sweep --help)\\n'
+        """
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

@@ -57,20 +57,61 @@ HINT_ENV = "LINNET_DATA_DIR_FLAG"
 
 
 def data_dir_hint(folder="DIR") -> str:
-    """How to pass ``folder`` as the data folder, in the caller's terms: ``--data-dir DIR`` or ``DATA_DIR=DIR``."""
+    """How to pass ``folder`` as the data folder, in the caller's terms.
+
+    ``--data-dir DIR`` by default, ``DATA_DIR=DIR`` under make: the wording follows
+    ``$LINNET_DATA_DIR_FLAG`` (:data:`HINT_ENV`), which the Makefile sets.
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ):  # restores the environment afterwards
+    ...     _ = os.environ.pop(HINT_ENV, None)
+    ...     print(data_dir_hint("data/fashion"))
+    ...     os.environ[HINT_ENV] = "DATA_DIR="  # as under make
+    ...     print(data_dir_hint())
+    --data-dir data/fashion
+    DATA_DIR=DIR
+    """
     flag = os.environ.get(HINT_ENV, "--data-dir ")
     return f"{flag}{folder}"
 
 
 def check_dataset(name, flag: str = "dataset") -> str:
-    """Return ``name`` if it names a data set of :data:`DATASETS`, else raise naming ``flag``."""
+    """Return ``name`` if it names a data set of :data:`DATASETS`, else raise naming ``flag``.
+
+    Examples
+    --------
+    >>> check_dataset("fashion")
+    'fashion'
+    >>> check_dataset("cifar10", flag="--dataset")
+    Traceback (most recent call last):
+    ...
+    ValueError: --dataset must be one of mnist, fashion; got 'cifar10'
+    """
     if name not in DATASETS:
         raise ValueError(f"{flag} must be one of {', '.join(DATASETS)}; got {name!r}")
     return name
 
 
 def default_cache(dataset: str = "mnist") -> Path:
-    """Download folder: ``$LINNET_DATA/<dataset>`` or ``~/.cache/linnet/<dataset>``."""
+    """Download folder: ``$LINNET_DATA/<dataset>`` or ``~/.cache/linnet/<dataset>``.
+
+    Only the path is computed; the folder need not exist.
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, LINNET_DATA="/srv/linnet"):
+    ...     print(default_cache("fashion").as_posix())
+    /srv/linnet/fashion
+    >>> with mock.patch.dict(os.environ):
+    ...     _ = os.environ.pop("LINNET_DATA", None)
+    ...     default_cache() == Path.home() / ".cache" / "linnet" / "mnist"
+    True
+    """
     check_dataset(dataset)
     root = os.environ.get("LINNET_DATA")
     base = Path(root).expanduser() if root else Path.home() / ".cache" / "linnet"
@@ -78,7 +119,21 @@ def default_cache(dataset: str = "mnist") -> Path:
 
 
 def search_path(dataset: str) -> tuple[Path, ...]:
-    """The folders searched, in order, for a data set given without a folder."""
+    """The folders searched, in order, for a data set given without a folder.
+
+    Examples
+    --------
+    The download cache comes first; ``fashion`` also has Debian's folder (listed whether or
+    not it exists):
+
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, LINNET_DATA="/srv/linnet"):
+    ...     [folder.as_posix() for folder in search_path("fashion")]
+    ...     [folder.as_posix() for folder in search_path("mnist")]
+    ['/srv/linnet/fashion', '/usr/share/datasets/fashion-mnist']
+    ['/srv/linnet/mnist']
+    """
     return (default_cache(dataset),) + SYSTEM_DIRS.get(dataset, ())
 
 
@@ -97,6 +152,32 @@ def find_files(folder) -> dict[str, Path]:
     FileNotFoundError
         Naming the folder (as the user passes it: :func:`data_dir_hint`), the missing files
         and how to fetch them.
+
+    Examples
+    --------
+    Only the names are checked here (the files are read later), so empty files do; gzipped
+    and plain files may be mixed:
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ):
+    ...     _ = os.environ.pop(HINT_ENV, None)
+    ...     folder = Path(tmp)
+    ...     (folder / "train-images-idx3-ubyte.gz").touch()
+    ...     (folder / "train-labels-idx1-ubyte").touch()
+    ...     (folder / "t10k-images-idx3-ubyte").touch()
+    ...     try:
+    ...         find_files(folder)
+    ...     except FileNotFoundError as exc:
+    ...         print(str(exc).split("; ")[0].replace(tmp, "TMP"))
+    ...     (folder / "t10k-labels-idx1-ubyte.gz").touch()
+    ...     for key, path in find_files(folder).items():
+    ...         print(key, path.name)
+    --data-dir TMP: TMP has no t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz
+    train_images train-images-idx3-ubyte.gz
+    train_labels train-labels-idx1-ubyte
+    test_images t10k-images-idx3-ubyte
+    test_labels t10k-labels-idx1-ubyte.gz
     """
     folder = Path(folder).expanduser()
     where = data_dir_hint(folder)
@@ -127,6 +208,14 @@ class Source:
         The folder holding the four IDX files; ``None`` for the embedded sample.
     files : tuple of Path
         The four files, in the order of :data:`FILES` (empty for the embedded sample).
+
+    Examples
+    --------
+    The embedded sample has no folder and no files; :func:`resolve` builds the others:
+
+    >>> src = Source("mnist", None)
+    >>> src.embedded, src.files, src.key()
+    (True, (), 'mnist')
     """
 
     dataset: str
@@ -143,6 +232,25 @@ class Source:
         Different files give different fingerprints; a copy made with its times preserved
         (``cp -p``, ``rsync -t``) gives the same one. Reading only metadata keeps it instant
         for 55 MB of files.
+
+        Examples
+        --------
+        Two folders of files with the same names, sizes and times (here set explicitly) share
+        a fingerprint, whatever the folders are called; touching a file changes it:
+
+        >>> import os, tempfile
+        >>> def fake(folder, seconds=1_600_000_000):
+        ...     paths = tuple(Path(folder) / stem for stem in FILES.values())
+        ...     for path in paths:
+        ...         path.write_bytes(b"idx")
+        ...         os.utime(path, (seconds, seconds))
+        ...     return Source("fashion", Path(folder), paths)
+        >>> with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        ...     one, copy = fake(a), fake(b)
+        ...     same = one.fingerprint() == copy.fingerprint()
+        ...     touched = fake(b, seconds=1_600_000_001).fingerprint() != one.fingerprint()
+        >>> same, touched, len(one.files), Source("mnist", None).fingerprint()
+        (True, True, 4, 'embedded')
         """
         if self.embedded:
             return "embedded"
@@ -154,7 +262,20 @@ class Source:
 
     def key(self) -> str:
         """Name of the folder the Makefile writes this source's tables to: ``mnist`` for the
-        embedded sample, ``<dataset>-idx-<fingerprint>`` for files."""
+        embedded sample, ``<dataset>-idx-<fingerprint>`` for files.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Source("mnist", None).key()
+        'mnist'
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     for stem in FILES.values():
+        ...         (Path(folder) / stem).touch()
+        ...     src = resolve("mnist", folder)
+        ...     src.key() == "mnist-idx-" + src.fingerprint(), len(src.key())
+        (True, 22)
+        """
         return self.dataset if self.embedded else f"{self.dataset}-idx-{self.fingerprint()}"
 
 
@@ -175,6 +296,31 @@ def resolve(dataset: str = "mnist", data_dir=None) -> Source:
     FileNotFoundError
         If ``data_dir`` lacks a file, or nothing was found for a data set without an
         embedded copy (the message says where it looked and how to pass a folder).
+
+    Examples
+    --------
+    A given folder is used as it is; without one, the download cache ``$LINNET_DATA`` (here a
+    temporary folder, so that nothing of the user's is read) wins over the system folders, and
+    ``mnist`` falls back on its embedded sample:
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, LINNET_DATA=tmp):
+    ...     print(resolve("mnist").key())  # the cache is empty
+    ...     cached = default_cache("fashion")
+    ...     cached.mkdir()
+    ...     for stem in FILES.values():
+    ...         (cached / stem).touch()
+    ...     resolve("fashion").folder == cached.absolute()
+    ...     [p.name for p in resolve("fashion", cached).files]  # doctest: +NORMALIZE_WHITESPACE
+    mnist
+    True
+    ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+     't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+    >>> resolve("cifar10")
+    Traceback (most recent call last):
+    ...
+    ValueError: dataset must be one of mnist, fashion; got 'cifar10'
     """
     check_dataset(dataset)
     if data_dir is not None and str(data_dir) != "":

@@ -159,7 +159,20 @@ class Cache:
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, config) -> Path:
-        """Where the entry of ``config`` lives: ``folder/<cache_key>.csv``."""
+        """Where the entry of ``config`` lives: ``folder/<cache_key>.csv``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from linnet.sweep import RunConfig
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = Cache(folder)
+        ...     path = cache.path(RunConfig())
+        ...     path.parent == Path(folder), path.name == cache_key(RunConfig()) + ".csv"
+        ...     path.exists()  # the path only: nothing is written
+        (True, True)
+        False
+        """
         return self.folder / f"{cache_key(config, self.func)}.csv"
 
     def read(self, config, *, stacklevel: int = 2) -> str | None:
@@ -167,6 +180,27 @@ class Cache:
 
         ``stacklevel`` points the :class:`CacheWarning` at the caller's caller, as in
         :func:`warnings.warn`.
+
+        Examples
+        --------
+        A sound entry gives its rows; a damaged one gives ``None``, a warning, and is deleted:
+
+        >>> import tempfile, warnings
+        >>> import pandas as pd
+        >>> from linnet.sweep import RunConfig
+        >>> c = RunConfig()
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = Cache(folder)
+        ...     cache.write(c, entry(c, pd.DataFrame({"step": [0, 1]})))
+        ...     print(repr(cache.read(c)))
+        ...     _ = cache.path(c).write_text("# truncated")
+        ...     with warnings.catch_warnings(record=True) as caught:
+        ...         warnings.simplefilter("always")
+        ...         print(cache.read(c), cache.path(c).exists())
+        'step\\n0\\n1\\n'
+        None False
+        >>> [(w.category.__name__, "unrecognised header" in str(w.message)) for w in caught]
+        [('CacheWarning', True)]
         """
         path = self.path(config)
         try:
@@ -186,7 +220,21 @@ class Cache:
         return None
 
     def write(self, config, text: str) -> None:
-        """Store the entry ``text`` (from :func:`entry`) of ``config``, atomically."""
+        """Store the entry ``text`` (from :func:`entry`) of ``config``, atomically.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from linnet.sweep import RunConfig
+        >>> c = RunConfig(lr=0.1)
+        >>> text = entry(c, pd.DataFrame({"loss": [0.5]}))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     cache = Cache(folder)
+        ...     cache.write(c, text)
+        ...     cache.path(c).read_text(encoding="utf-8") == text, len(list(Path(folder).iterdir()))
+        (True, 1)
+        """
         # fsync: the rename must never publish an entry the disk lacks (entries are trusted when present).
         with atomic_open(self.path(config), "w", fsync=True, encoding="utf-8", newline="") as fh:
             fh.write(text)
