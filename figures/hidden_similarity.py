@@ -31,56 +31,47 @@ def matrix(g, C):
     return M
 
 
-def main(argv=None) -> int:
-    args = _common.parser(NAME, __doc__).parse_args(argv)
-    df = _common.read(args.tables, NAME)
-    C = int(df.class_j.max()) + 1
-    init = "gaussian" if "gaussian" in set(df.init) else sorted(df.init.unique())[0]
-    seed = int(df.seed.min())
-    g0 = df[(df.init == init) & (df.seed == seed)]
-    # Show the build-up: the times at which the theory's matrix reaches about 5 %, 30 %, 70 %
-    # and 100 % of its final size (Frobenius norm).
+def build_up_times(g0):
+    """Times at which the theory's matrix reaches about 5 %, 30 %, 70 % and 100 % of its final
+    size (Frobenius norm): the build-up the heatmaps show. Returns (times, fractions)."""
     th0 = g0[g0.source == "theory"]
     size = th0.groupby("time").similarity.apply(lambda v: float(np.sqrt(np.sum(v**2))))
     frac = (size / size.iloc[-1]).to_numpy()
     times = size.index.to_numpy()
     idx = [int(np.argmin(np.abs(frac - f))) for f in (0.05, 0.3, 0.7, 1.0)][:N_PANELS]
-    picks = [times[i] for i in idx]
+    return [times[i] for i in idx], [frac[i] for i in idx]
 
-    # Heatmaps in a 2 × 4 grid (simulation above theory, one column per time, a colour bar
-    # under each column, shared by its two panels); the deviation panel spans both rows on the
-    # right, so the figure has no empty slots.
-    fig, axes = _common.figure(1, 1, width=13.0, height=5.9, layout="constrained")
-    axes[0, 0].remove()
-    gs = fig.add_gridspec(2, N_PANELS + 1, width_ratios=[1.0] * N_PANELS + [1.7])
+
+def heatmap_column(fig, cell, g0, t, built, C, *, label, first):
+    """Simulation above theory at time t in one grid column, with a shared colour bar beneath."""
+    mats = {source: matrix(g0[(g0.time == t) & (g0.source == source)], C)
+            for source in ("simulation", "theory")}
+    vmax = max(np.nanmax(np.abs(m)) for m in mats.values())
     digits = [str(c) for c in range(C)]
-    label = f"{init} init, seed {seed}"
-    for k, (t, i) in enumerate(zip(picks, idx)):
-        mats = {source: matrix(g0[(g0.time == t) & (g0.source == source)], C)
-                for source in ("simulation", "theory")}
-        vmax = max(np.nanmax(np.abs(m)) for m in mats.values())
-        col = []
-        for row, (source, M) in enumerate(mats.items()):
-            ax = fig.add_subplot(gs[row, k])
-            im = ax.imshow(M, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-            ax.set(xticks=range(C), yticks=range(C), xticklabels=digits, yticklabels=digits)
-            ax.tick_params(labelsize=7, length=2)
-            ax.grid(False)
-            if row == 0:
-                ax.set_title(f"t = {t:.3g}  ({100 * frac[i]:.0f} % built)", fontsize=10)
-                ax.tick_params(labelbottom=False)
-            else:
-                ax.set_xlabel("digit class d", fontsize=9)
-            if k == 0:
-                ax.set_ylabel(f"{source}\n({label})\ndigit class c", fontsize=9)
-            else:
-                ax.tick_params(labelleft=False)
-            col.append(ax)
-        cb = fig.colorbar(im, ax=col, location="bottom", shrink=0.9, aspect=18, pad=0.01)
-        cb.ax.tick_params(labelsize=7)
-        cb.set_label(r"$h_c^\top h_d$", fontsize=8)
+    col = []
+    for row, (source, M) in enumerate(mats.items()):
+        ax = fig.add_subplot(cell(row))
+        im = ax.imshow(M, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        ax.set(xticks=range(C), yticks=range(C), xticklabels=digits, yticklabels=digits)
+        ax.tick_params(labelsize=7, length=2)
+        ax.grid(False)
+        if row == 0:
+            ax.set_title(f"t = {t:.3g}  ({100 * built:.0f} % built)", fontsize=10)
+            ax.tick_params(labelbottom=False)
+        else:
+            ax.set_xlabel("digit class d", fontsize=9)
+        if first:
+            ax.set_ylabel(f"{source}\n({label})\ndigit class c", fontsize=9)
+        else:
+            ax.tick_params(labelleft=False)
+        col.append(ax)
+    cb = fig.colorbar(im, ax=col, location="bottom", shrink=0.9, aspect=18, pad=0.01)
+    cb.ax.tick_params(labelsize=7)
+    cb.set_label(r"$h_c^\top h_d$", fontsize=8)
 
-    ax = fig.add_subplot(gs[:, N_PANELS])
+
+def deviation_panel(ax, df, seed, picks):
+    """Relative deviation of simulation from theory over time, every init and seed."""
     piv = df.pivot_table(index=["init", "seed", "time", "class_i", "class_j"], columns="source",
                          values="similarity").reset_index()
     colors = {"aligned": "C2", "gaussian": "C1"}  # one colour per init, line style per seed
@@ -97,11 +88,30 @@ def main(argv=None) -> int:
     ax.set(yscale="log", xlabel="time t = step · η", ylabel="max|sim − theory| / max|theory|",
            title="deviation from theory\n(dotted: the times shown left)")
     ax.legend(loc="upper right")
+
+
+def main(argv=None) -> int:
+    args = _common.parser(NAME, __doc__).parse_args(argv)
+    df = _common.read(args.tables, NAME)
+    C = int(df.class_j.max()) + 1
+    init = "gaussian" if "gaussian" in set(df.init) else sorted(df.init.unique())[0]
+    seed = int(df.seed.min())
+    g0 = df[(df.init == init) & (df.seed == seed)]
+    picks, fracs = build_up_times(g0)
+    # Heatmaps in a 2 × 4 grid (simulation above theory, one column per time, a colour bar
+    # under each column, shared by its two panels); the deviation panel spans both rows on the
+    # right, so the figure has no empty slots.
+    fig, axes = _common.figure(1, 1, width=13.0, height=5.9, layout="constrained")
+    axes[0, 0].remove()
+    gs = fig.add_gridspec(2, N_PANELS + 1, width_ratios=[1.0] * N_PANELS + [1.7])
+    label = f"{init} init, seed {seed}"
+    for k, (t, built) in enumerate(zip(picks, fracs)):
+        heatmap_column(fig, lambda row, k=k: gs[row, k], g0, t, built, C, label=label, first=k == 0)
+    deviation_panel(fig.add_subplot(gs[:, N_PANELS]), df, seed, picks)
     fig.suptitle(r"Hidden-layer similarity of the class means, $h_c^\top h_d$ with $h_c = W_1\mu_c$: "
                  f"simulation vs theory, {label}", fontsize=11)
     _common.save(fig, args.out)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
