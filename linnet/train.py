@@ -24,7 +24,14 @@ __all__ = ["Trajectory", "log_steps", "stability_bound", "gradient_descent", "sg
 
 
 def log_steps(steps: int, n: int = 60) -> np.ndarray:
-    """Recording grid: step 0 and about ``n`` log-spaced steps up to ``steps`` (unique ints)."""
+    """Recording grid: step 0 and about ``n`` log-spaced steps up to ``steps`` (unique ints).
+
+    Examples
+    --------
+    >>> from linnet import train
+    >>> train.log_steps(100, n=5).tolist()
+    [0, 1, 3, 10, 32, 100]
+    """
     steps = nonnegative_int(steps, "steps")
     if steps == 0:
         return np.zeros(1, dtype=np.int64)
@@ -54,12 +61,31 @@ class Trajectory:
         Whether the loss became non-finite.
     diverged_step : ndarray of int, shape () or (K,)
         First step with a non-finite loss (−1 if none).
+    lr : ndarray, shape () or (K,)
+        The step size η of each member (NaN for gradient flow, which has none); ``time`` is
+        ``step · lr``.
     message : str
         Empty, or why a run diverged with the stability bound.
     extra : dict
         What else the run knows of itself: ``method`` ("gradient descent", "SGD",
         "gradient flow"), ``kernel`` (which implementation ran) and ``steps`` (steps taken
         or asked for); :meth:`__repr__` shows them.
+
+    Notes
+    -----
+    Divergence: a member is frozen at its first non-finite loss. Its record at that step holds
+    the product and weights with a NaN loss; every later record is NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import Statistics, network, train
+    >>> X = np.eye(3) * np.sqrt(3)
+    >>> stats = Statistics.from_data(X, X[:, :2])
+    >>> w = network.init_gaussian((3, 4, 2), 0.1, rng=np.random.default_rng(0))
+    >>> tr = train.gradient_descent(w, stats, 0.1, 100, record_steps=[0, 50, 100])
+    >>> tr.step.tolist(), tr.time.round(3).tolist(), tr.product.shape
+    ([0, 50, 100], [0.0, 5.0, 10.0], (3, 2, 3))
     """
 
     step: np.ndarray
@@ -393,6 +419,19 @@ def sgd(
     -----
     Each step's gradient is the full-batch formula applied to the batch statistics, at the
     same 1/2B normalisation, so the expected step equals the GD step and t = k·η holds.
+    Divergence is judged on the full-data loss, as in :func:`gradient_descent` (records after
+    a member's divergence step are NaN).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import network, train
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 3))
+    >>> w = network.init_gaussian((3, 4, 2), 0.1, rng=rng)
+    >>> tr = train.sgd(w, X, X[:, :2], 0.05, 3000, batch_size=10, rng=rng, record_steps=[3000])
+    >>> bool(tr.loss[-1] < 1e-8)
+    True
     """
     X, Y = check_samples(X, Y)
     stats = Statistics.from_data(X, Y)
@@ -458,6 +497,17 @@ def gradient_flow(
     -------
     Trajectory
         ``step`` counts the recorded points 0..T−1; ``history`` holds every layer at each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import Statistics, network, train
+    >>> X = np.eye(2) * np.sqrt(2)
+    >>> stats = Statistics.from_data(X, X)
+    >>> w = network.init_gaussian((2, 2, 2), 0.1, rng=np.random.default_rng(0))
+    >>> tr = train.gradient_flow(w, stats, [0.0, 1.0, 30.0], progress=False)
+    >>> tr.loss.shape, bool(tr.loss[-1] < 1e-8)
+    ((3,), True)
     """
     check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
