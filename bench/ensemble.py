@@ -62,7 +62,7 @@ def main(argv=None) -> int:
 
     blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
     # "auto": the compiled numba kernel when numba is installed (linnet[fast]), else numpy.
-    kernel = kernels.choose("auto", K)
+    kernel = kernels.choose("auto")
     print(f"sizes N={N} H={H} M={M} P={P}, members K={K}, steps {steps}, BLAS threads {blas}, "
           f"ensemble threads {kernels.n_threads(K)}, kernel {kernel}")
     if kernel == "numba":  # compile (or load the cache) outside the timings

@@ -52,7 +52,7 @@ def _flops(widths, steps: int, members: int = 1) -> float:
     return 3 * 2 * M_ * sum(a * b for a, b in zip(widths[:-1], widths[1:])) * steps * members
 
 
-def _case(name, stats, widths, members, steps, threads, kernel, repeats, target):
+def _case(name, stats, widths, members, steps, *, threads, kernel, repeats, target):
     rng = rng_for("bench", "kernel_rates", name)
     scales = np.geomspace(1e-3, 0.1, members)
     ws = network.stack([network.init_gaussian(widths, s, rng=rng) for s in scales])
@@ -84,9 +84,12 @@ def main(argv=None) -> int:
     two = min(2, len(os.sched_getaffinity(0)))
     print(f"kernel {kernel}, load average before {os.getloadavg()[0]:.2f}")
     r = min(
-        _case("seed network 100-20-10", stats, (N, 20, M), 1, 10_001, 1, kernel, args.repeats, 0.4),
-        _case("64-member ensemble", stats, (N, 20, M), 64, 10_000, two, kernel, 3, 0.5),
-        _case("depth 32 x width 100", stats, (N,) + (100,) * 31 + (M,), 1, 2_000, 1, kernel, 3, 0.5),
+        _case("seed network 100-20-10", stats, (N, 20, M), 1, 10_001, threads=1, kernel=kernel,
+              repeats=args.repeats, target=0.4),
+        _case("64-member ensemble", stats, (N, 20, M), 64, 10_000, threads=two, kernel=kernel,
+              repeats=3, target=0.5),
+        _case("depth 32 x width 100", stats, (N,) + (100,) * 31 + (M,), 1, 2_000, threads=1,
+              kernel=kernel, repeats=3, target=0.5),
     )
     print(f"summary load average after {os.getloadavg()[0]:.2f}")
     print("target >= 1 (each fraction / its target)")

@@ -252,7 +252,7 @@ def gradient_descent(
     lr = _check_lr(lr, lead)
     rec = _check_record(record_steps, steps)
     K = int(np.prod(lead, dtype=np.int64))
-    name = kernels.choose(kernel, K)
+    name = kernels.choose(kernel)
     flat = [W.reshape((K,) + W.shape[-2:]) for W in weights]
     bar = _progress(steps, progress)
     try:

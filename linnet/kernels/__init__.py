@@ -111,13 +111,33 @@ def _compiled_available() -> bool:
     return True
 
 
-def choose(kernel: str, members: int = 1) -> str:
+def choose(kernel: str) -> str:
     """The kernel that runs: "numba" (compiled) or "numpy".
 
     ``kernel="auto"`` picks the compiled kernel whenever numba is installed, for any depth,
-    statistics and number of members. Measured (Intel Xeon, AVX-512, 2 cores shared, one
-    thread, µs per step, numpy / compiled): 100-20-10 single network 11 / 7.2; 64 members
-    …; depth 32 × width 100 …  (bench/run_all.py prints both).
+    statistics and number of members: measured, it is never slower. Paired runs in one
+    process (alternating the kernels, best of 4; Intel Xeon, AVX-512, 2
+    cores shared with other jobs, load average 4.5-5.2), µs per step, numpy / compiled:
+
+    ==========================  =======  ========
+    100-20-10, one network         26.1       8.2
+    100-20-10, 8 members          113.5     112.3
+    100-20-10, 64 members         891.2     913.2   (2 threads each; equal within the noise)
+    depth 32 × width 100         2000.9    1789.0
+    100-400-100, one network     6396.6    1526.4
+    ==========================  =======  ========
+
+    So no rule on sizes is needed, and none on the CPU: on an AVX2 machine the compiled loops
+    are vectorised for AVX2 while BLAS's small products lose as much (bench/run_all.py prints
+    both code generations).
+
+    Examples
+    --------
+    >>> from linnet import kernels
+    >>> kernels.choose("numpy")
+    'numpy'
+    >>> kernels.choose("auto") in ("numba", "numpy")  # "numba" where numba is installed
+    True
     """
     if kernel not in KERNELS:
         raise ValueError(f'kernel must be "auto", "numpy" or "numba"; got {kernel!r}')

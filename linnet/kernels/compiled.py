@@ -184,14 +184,18 @@ def _step(w, wT, S, R, g, offsets, thin, widths, G, lr):
 
 
 @njit(**_FLAGS)
-def _member_run(w, offsets, widths, wopt, s11, white, residual, lr, steps, rec,
-                loss, product, history, keep):
+def _member_run(w, layout, task, lr, steps, rec, records):
     """Run one member from its weights ``w`` (flat, updated in place to its final weights:
     those of its divergence step if it diverges) and write its records; return the step of
     its first non-finite loss, or −1.
 
-    ``loss`` (T,), ``product`` (T, M, N) and ``history`` (T, size of w) come NaN-filled; the
-    record of the divergence step holds its product and weights and a NaN loss."""
+    ``layout`` = (offsets, widths) of :class:`linnet.kernels.Layout`; ``task`` = (W⋆ (M, N),
+    Σ11 (N, N), whether Σ11 = I, L⋆); ``records`` = (loss (T,), product (T, M, N), history
+    (T, size of w), whether to keep the weights), NaN-filled: the record of the divergence
+    step holds its product and weights and a NaN loss."""
+    offsets, widths = layout
+    wopt, s11, white, residual = task
+    loss, product, history, keep = records
     L = widths.size - 1
     M, N = widths[L], widths[0]
     # S_l and R_l, (M, n_{l+1}) each, at M·thin[l]; gradients and transposes at offsets[l].
@@ -237,12 +241,11 @@ def _member_run(w, offsets, widths, wopt, s11, white, residual, lr, steps, rec,
 def run_members(layout, lr, stats, steps, rec, out, members):
     """Run ``members`` (indices of rows of ``out``, :class:`linnet.kernels.Records`) from
     their weights ``out.final`` with steps ``lr`` (K,); releases the GIL while it runs."""
-    wopt = np.ascontiguousarray(stats.ols)
-    s11 = np.ascontiguousarray(stats.sigma11, dtype=np.float64)
+    task = (np.ascontiguousarray(stats.ols), np.ascontiguousarray(stats.sigma11, dtype=np.float64),
+            stats.is_white, float(stats.residual))
     keep = out.history is not None
     dummy = np.empty((1, 1))
     for k in members:
-        out.div_step[k] = _member_run(
-            out.final[k], layout.offsets, layout.widths, wopt, s11, stats.is_white,
-            stats.residual, float(lr[k]), steps, rec, out.loss[k], out.product[k],
-            out.history[k] if keep else dummy, keep)
+        records = (out.loss[k], out.product[k], out.history[k] if keep else dummy, keep)
+        out.div_step[k] = _member_run(out.final[k], (layout.offsets, layout.widths), task,
+                                      float(lr[k]), steps, rec, records)
