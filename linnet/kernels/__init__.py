@@ -41,6 +41,17 @@ class Layout:
         ``(n_1, ..., n_{L+1})`` = (N, hidden widths..., M).
     offsets : ndarray of int64, shape (L+1,)
         Layer l (0-based) occupies ``offsets[l]:offsets[l+1]``, row-major (n_{l+2}, n_{l+1}).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet.kernels import Layout
+    >>> ws = (np.ones((2, 4, 3)), np.ones((2, 1, 4)))  # two members of a 3-4-1 network
+    >>> layout = Layout.of(ws)
+    >>> layout.widths.tolist(), layout.offsets.tolist()
+    ([3, 4, 1], [0, 12, 16])
+    >>> [W.shape for W in layout.layers(layout.flatten(ws, 2))]
+    [(2, 4, 3), (2, 1, 4)]
     """
 
     widths: np.ndarray
@@ -86,6 +97,14 @@ class Records:
         member. Kernels update it in place: it starts as the initial weights.
     history : ndarray, shape (K, T, size), or None
         Every layer at each record step, flat, when the weights are kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet.kernels import Records
+    >>> out = Records.start(np.zeros((3, 16)), T=5, M=1, N=3, keep_weights=False)
+    >>> out.loss.shape, out.product.shape, out.div_step.tolist()
+    ((3, 5), (3, 5, 1, 3), [-1, -1, -1])
     """
 
     loss: np.ndarray
@@ -168,7 +187,14 @@ _MIN_MEMBERS_PER_THREAD = 8
 
 def n_threads(members: int) -> int:
     """Threads for an ensemble: as many as BLAS may use here (respects threadpoolctl limits,
-    and joblib/dask workers, which pin BLAS to one thread), at most one per 8 members."""
+    and joblib/dask workers, which pin BLAS to one thread), at most one per 8 members.
+
+    Examples
+    --------
+    >>> from linnet import kernels
+    >>> kernels.n_threads(1)
+    1
+    """
     if members < 2 * _MIN_MEMBERS_PER_THREAD:
         return 1
     try:
@@ -189,7 +215,22 @@ def run(weights, stats, lr, steps: int, rec: np.ndarray, *, keep_weights: bool,
         kernel: str, bar=None, threads: int | None = None) -> tuple[Records, Layout]:
     """Run K members (``weights`` layers (K, n_{l+1}, n_l), ``lr`` (K,)) with ``kernel``
     ("numpy" or "numba", from :func:`choose`) over ``threads`` threads (default
-    :func:`n_threads`); return their records and the layout of their flat weights."""
+    :func:`n_threads`); return their records and the layout of their flat weights.
+
+    ``rec`` (T,) are the sorted record steps in [0, steps]; ``bar`` an optional tqdm bar.
+    :func:`linnet.train.gradient_descent` validates and calls this.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import Statistics, kernels
+    >>> stats = Statistics.from_data(np.eye(2) * np.sqrt(2), np.eye(2) * np.sqrt(2))
+    >>> ws = (0.1 * np.eye(2)[None], 0.1 * np.eye(2)[None])  # one member
+    >>> out, layout = kernels.run(ws, stats, np.array([0.2]), 500, np.array([0, 500]),
+    ...                           keep_weights=False, kernel="numpy")
+    >>> out.loss.round(4).tolist()
+    [[0.9801, 0.0]]
+    """
     layout = Layout.of(weights)
     K = weights[0].shape[0]
     out = Records.start(layout.flatten(weights, K), rec.size, stats.n_out, stats.n_in, keep_weights)
