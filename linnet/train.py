@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.integrate
 
 from ._validation import (as_float_array, check_rng, check_samples, check_stats, nonnegative_int, positive_float,
                           positive_int, real_array)
@@ -533,8 +532,10 @@ def gradient_flow(
         return -np.concatenate([g.ravel() for g in layer_gradients(ws, G)])
 
     y0 = np.concatenate([W.ravel() for W in weights])
+    from scipy.integrate import solve_ivp  # here: training by steps needs no scipy.integrate
+
     try:
-        sol = scipy.integrate.solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, rtol=rtol,
+        sol = solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, rtol=rtol,
                                         atol=atol, method=method)
     finally:
         if bar is not None:

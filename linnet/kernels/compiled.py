@@ -160,9 +160,12 @@ def _forward(w, S, offsets, thin, widths, P):
 
 
 @njit(**_FLAGS)
-def _step(w, wT, S, R, g, offsets, thin, widths, G, lr):
+def _step(w, buffers, shape, G, lr):
     r"""One update of every layer from the same weights: with R_0 = G = (W − W⋆)Σ11,
-    ∂L/∂W_l = S_lᵀ R_l and R_{l+1} = R_l W_lᵀ (network.layer_gradients)."""
+    ∂L/∂W_l = S_lᵀ R_l and R_{l+1} = R_l W_lᵀ (network.layer_gradients). ``buffers`` =
+    (Wᵀ, S, R, gradients), ``shape`` = (offsets, thin, widths) of :func:`_member_run`."""
+    wT, S, R, g = buffers
+    offsets, thin, widths = shape
     L = widths.size - 1
     M = widths[L]
     Rl = G
@@ -234,7 +237,7 @@ def _member_run(w, layout, task, lr, steps, rec, records):
             return k
         if k == steps:
             break
-        _step(w, wT, S, R, g, offsets, thin, widths, G, lr)
+        _step(w, (wT, S, R, g), (offsets, thin, widths), G, lr)
     return -1
 
 
