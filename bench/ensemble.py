@@ -24,7 +24,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from linnet import Statistics, network, train
+from linnet import Statistics, kernels, network, train
 from linnet.data import teacher_task
 from linnet.tables import rng_for
 
@@ -62,9 +62,9 @@ def main(argv=None) -> int:
 
     blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
     # "auto": the compiled numba kernel when numba is installed (linnet[fast]), else numpy.
-    kernel = "numba" if train._use_numba("auto", 2, stats, K) else "numpy"
+    kernel = kernels.choose("auto")
     print(f"sizes N={N} H={H} M={M} P={P}, members K={K}, steps {steps}, BLAS threads {blas}, "
-          f"ensemble threads {train._n_threads(K)}, kernel {kernel}")
+          f"ensemble threads {kernels.n_threads(K)}, kernel {kernel}")
     if kernel == "numba":  # compile (or load the cache) outside the timings
         train.gradient_descent(ws, stats, lr, 1)
     big = large_product_rate()

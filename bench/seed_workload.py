@@ -25,11 +25,10 @@ with noise the minimum loss is L* = ½·(1 − N/P)·M·σ² ≈ 1.1, far above 
 runs reach it to ~1e-15 relative.
 
 What limits linnet here: nothing is proportional to P. A step is three small matrix products
-(10×20 @ 20×100, 20×10 @ 10×100, 10×100 @ 100×20: 0.12 MFLOP) and about ten element-wise numpy
-calls on 10×100 and 20×100 arrays; each call costs a few µs of fixed overhead, comparable to its
-arithmetic, so a step takes ~7-20 µs (the range is the load on the shared cores) and runs at a fraction of the rate of one large product
-(printed beside it). Going faster would need fewer, fused calls (a compiled loop), not
-better arithmetic.
+(10×20 @ 20×100, 20×10 @ 10×100, 10×100 @ 100×20: 0.12 MFLOP) and a few element-wise passes;
+with numba installed the whole step loop runs compiled (linnet.kernels.compiled), so no
+per-call overhead is left, and its rate is printed beside one large product's (the arithmetic
+limit of the ratio is about 800×).
 
 The baseline costs a few ms a step here (forming and reducing the 16 MB (P, 20, N) tensor;
 the spread is the load on the two shared cores), so its full 10,001 steps take about a minute
@@ -38,7 +37,7 @@ or more. By default both run in full and the loss check compares their final los
 per-step cost does not change along the run) and compares the losses at that step. Measured
 numbers are in the README (``make bench``).
 
-Prints ``linnet_s``, ``baseline_s`` and last ``ratio`` = baseline_s / linnet_s (target ≥ 100).
+Prints ``linnet_s``, ``baseline_s`` and last ``ratio`` = baseline_s / linnet_s (target ≥ 300).
 Run: ``.venv/bin/python bench/seed_workload.py``.
 """
 
@@ -141,7 +140,9 @@ def main(argv=None) -> int:
     teacher, W21, W32 = notebook_draws()
     X, Y = task(teacher)
 
-    # linnet: best of 3, statistics included (the one O(P·N²) pass is part of its cost).
+    # linnet: best of 3, statistics included (the one O(P·N²) pass is part of its cost); the
+    # compiled kernel is compiled (or loaded from numba's cache) before, outside the clock.
+    run_linnet((W21, W32), Statistics.from_data(X, Y), EARLY)
     linnet_s = np.inf
     for _ in range(3):
         t0 = time.perf_counter()
@@ -178,6 +179,7 @@ def main(argv=None) -> int:
           f"(one 1000×1000 product: {large_product_rate(1000) * 1e-9:.1f} GFLOP/s)")
     print(f"linnet_s {linnet_s:.4f}")
     print(f"baseline_s {baseline_s:.4f}")
+    print("target >= 300")
     print(f"ratio {baseline_s / linnet_s:.1f}")
     return 0
 

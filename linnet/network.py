@@ -32,6 +32,8 @@ __all__ = [
     "loss",
     "loss_from_stats",
     "gradients",
+    "layer_gradients",
+    "end_to_end_gradient",
     "gradients_from_data",
     "init_gaussian",
     "init_aligned",
@@ -242,26 +244,68 @@ def loss_from_stats(weights, stats: Statistics) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- gradients
-def _grads_from_error(weights: Weights, E: np.ndarray) -> list[np.ndarray]:
-    r"""Layer gradients :math:`\partial\mathcal L/\partial W_l = -S_l^\top E\,(W_{l-1}\cdots W_1)^\top`.
+def layer_gradients(weights, G) -> list[np.ndarray]:
+    r"""Layer gradients from the end-to-end gradient: the chain rule of :math:`W = W_L\cdots W_1`.
 
-    ``E`` is :math:`-\partial\mathcal L/\partial W` of shape (..., M, N). The output-side
-    products :math:`S_l = W_L\cdots W_{l+1}` (M, n_{l+1}) are built from the top and
-    :math:`R_l = E W_1^\top\cdots W_l^\top` (M, n_{l+1}) is carried upward, so every product is
-    thin (M rows): O(L·M·n²) per step instead of the O(L·n³) of prefix products (DESIGN.md).
+    The one gradient of the package: :func:`gradients`, the training kernels, gradient flow
+    and the reference of gradient descent (linnet._reference) all call it.
+
+    Parameters
+    ----------
+    weights : tuple of ndarray
+        ``(W1, ..., WL)``, shapes (..., n_{l+1}, n_l); unchecked (a diverging run may hold inf).
+    G : ndarray, shape (..., M, N)
+        :math:`\partial\mathcal L/\partial W`; from the statistics
+        :math:`G = W\Sigma_{11} - \Sigma_{31} = (W - W_\star)\Sigma_{11}`.
+
+    Returns
+    -------
+    list of ndarray
+        :math:`\partial\mathcal L/\partial W_l = S_l^\top G\,(W_{l-1}\cdots W_1)^\top`, shapes
+        as the weights, with :math:`S_l = W_L\cdots W_{l+1}`.
+
+    Notes
+    -----
+    The output-side products :math:`S_l` (M, n_{l+1}) are built from the top and
+    :math:`R_l = G W_1^\top\cdots W_{l-1}^\top` (M, n_l) is carried upward, so every product
+    is thin (M rows): O(L·M·n²) per step instead of the O(L·n³) of prefix products (DESIGN.md).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import network
+    >>> W1, W2 = np.array([[1.0, 2.0]]), np.array([[3.0]])
+    >>> [g.tolist() for g in network.layer_gradients((W1, W2), np.array([[1.0, 0.0]]))]
+    [[[3.0, 0.0]], [[1.0]]]
     """
     L = len(weights)
     S = [None] * L  # S[l] = W_L ... W_{l+2} in 0-based layers: the product above layer l
     for l in range(L - 2, -1, -1):
         S[l] = weights[l + 1] if S[l + 1] is None else S[l + 1] @ weights[l + 1]
     grads = []
-    R = E
+    R = G
     for l, W in enumerate(weights):
-        G = R if S[l] is None else np.swapaxes(S[l], -1, -2) @ R
-        grads.append(-G)
+        grads.append(R if S[l] is None else np.swapaxes(S[l], -1, -2) @ R)
         if l < L - 1:
             R = R @ np.swapaxes(W, -1, -2)
     return grads
+
+
+def end_to_end_gradient(P, stats: Statistics) -> np.ndarray:
+    r""":math:`G = \partial\mathcal L/\partial W = (W - W_\star)\Sigma_{11}` at end-to-end
+    map(s) ``P`` (..., M, N), unchecked (:math:`D = W - W_\star` itself for whitened inputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import Statistics, network
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    >>> stats = Statistics.from_data(X, X @ np.array([[2.0], [3.0]]))
+    >>> network.end_to_end_gradient(np.zeros((1, 2)), stats).round(6).tolist()
+    [[-1.0, -1.5]]
+    """
+    D = P - stats.ols
+    return D if stats.is_white else D @ stats.sigma11
 
 
 def gradients(weights, stats: Statistics) -> list[np.ndarray]:
@@ -303,11 +347,7 @@ def gradients(weights, stats: Statistics) -> list[np.ndarray]:
     """
     check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
-    return _grads_from_error(weights, stats.sigma31 - _times_sigma11(_end_to_end(weights), stats))
-
-
-def _times_sigma11(W: np.ndarray, stats: Statistics) -> np.ndarray:
-    return W if stats.is_white else W @ stats.sigma11
+    return layer_gradients(weights, end_to_end_gradient(_end_to_end(weights), stats))
 
 
 def gradients_from_data(weights, X, Y) -> list[np.ndarray]:

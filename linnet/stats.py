@@ -366,12 +366,24 @@ class Statistics:
         """
         rank = self._check_rank(rank)
         if rank is None or rank >= min(self.n_in, self.n_out):
-            return self._ols.copy()
+            return self.ols.copy()
         W = self.modes.reconstruct(rank)
         return W if self.is_white else W @ self._sigma11_power(-0.5)
 
     @functools.cached_property
-    def _ols(self) -> np.ndarray:
+    def ols(self) -> np.ndarray:
+        r"""The least-squares map :math:`W_\star = \Sigma_{31}\Sigma_{11}^{-1}`, shape (M, N),
+        read-only (:meth:`optimum` returns a writable copy, or the rank-constrained optimum).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from linnet import Statistics
+        >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+        >>> stats = Statistics.from_data(X, X @ np.array([[2.0], [3.0]]))
+        >>> stats.ols.round(6).tolist()
+        [[2.0, 3.0]]
+        """
         if self.is_white:
             W = self.sigma31.copy()
         elif not self.is_singular:
@@ -402,10 +414,22 @@ class Statistics:
         rank = self._check_rank(rank)
         s = self.modes.s
         tail = 0.0 if rank is None else 0.5 * float(np.sum(s[rank:] ** 2))
-        return self._residual + tail
+        return self.residual + tail
 
     @functools.cached_property
-    def _residual(self) -> float:
+    def residual(self) -> float:
+        r"""The least-squares residual :math:`\mathcal L_\star`, the loss at :attr:`ols`
+        (equal to ``min_loss()``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from linnet import Statistics
+        >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+        >>> Y = X @ np.array([[2.0], [3.0]]) + np.array([[0.5], [0.0], [0.5], [0.0]])
+        >>> round(Statistics.from_data(X, Y).residual, 6)
+        0.0625
+        """
         if self.residual_loss is not None:
             return float(self.residual_loss)
         return max(0.0, 0.5 * (self.trace33 - float(np.sum(self.modes.s**2))))
@@ -435,6 +459,6 @@ class Statistics:
                 f"W must have shape (..., {self.n_out}, {self.n_in}) to match the statistics; "
                 f"got {W.shape}"
             )
-        D = W - self._ols
+        D = W - self.ols
         G = D if self.is_white else D @ self.sigma11
-        return self._residual + 0.5 * np.sum(D * G, axis=(-2, -1))
+        return self.residual + 0.5 * np.sum(D * G, axis=(-2, -1))

@@ -7,16 +7,15 @@ step k is t = k·η. Every :class:`Trajectory` carries both.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.integrate
 
 from ._validation import (as_float_array, check_rng, check_samples, check_stats, nonnegative_int, positive_float,
                           positive_int, real_array)
-from .network import _backprop, _end_to_end, _grads_from_error, check_weights
+from . import kernels
+from .network import _backprop, _end_to_end, check_weights, end_to_end_gradient, layer_gradients
 from .stats import Statistics
 from .theory.deep import stability_bound  # re-exported: the bound names the step a run may take
 
@@ -24,7 +23,14 @@ __all__ = ["Trajectory", "log_steps", "stability_bound", "gradient_descent", "sg
 
 
 def log_steps(steps: int, n: int = 60) -> np.ndarray:
-    """Recording grid: step 0 and about ``n`` log-spaced steps up to ``steps`` (unique ints)."""
+    """Recording grid: step 0 and about ``n`` log-spaced steps up to ``steps`` (unique ints).
+
+    Examples
+    --------
+    >>> from linnet import train
+    >>> train.log_steps(100, n=5).tolist()
+    [0, 1, 3, 10, 32, 100]
+    """
     steps = nonnegative_int(steps, "steps")
     if steps == 0:
         return np.zeros(1, dtype=np.int64)
@@ -54,12 +60,31 @@ class Trajectory:
         Whether the loss became non-finite.
     diverged_step : ndarray of int, shape () or (K,)
         First step with a non-finite loss (−1 if none).
+    lr : ndarray, shape () or (K,)
+        The step size η of each member (NaN for gradient flow, which has none); ``time`` is
+        ``step · lr``.
     message : str
         Empty, or why a run diverged with the stability bound.
     extra : dict
         What else the run knows of itself: ``method`` ("gradient descent", "SGD",
         "gradient flow"), ``kernel`` (which implementation ran) and ``steps`` (steps taken
         or asked for); :meth:`__repr__` shows them.
+
+    Notes
+    -----
+    Divergence: a member is frozen at its first non-finite loss. Its record at that step holds
+    the product and weights with a NaN loss; every later record is NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import Statistics, network, train
+    >>> X = np.eye(3) * np.sqrt(3)
+    >>> stats = Statistics.from_data(X, X[:, :2])
+    >>> w = network.init_gaussian((3, 4, 2), 0.1, rng=np.random.default_rng(0))
+    >>> tr = train.gradient_descent(w, stats, 0.1, 100, record_steps=[0, 50, 100])
+    >>> tr.step.tolist(), tr.time.round(3).tolist(), tr.product.shape
+    ([0, 50, 100], [0.0, 5.0, 10.0], (3, 2, 3))
     """
 
     step: np.ndarray
@@ -175,11 +200,11 @@ def gradient_descent(
     Parameters
     ----------
     weights : tuple of ndarray
-        Initial ``(W1, ..., WL)``, shapes (..., n_{l+1}, n_l); a leading axis K steps K
-        networks together.
+        Initial ``(W1, ..., WL)``, shapes (..., n_{l+1}, n_l); leading axes (K,) or more step
+        that many networks together (an ensemble).
     stats : Statistics
         The task (``Statistics.from_data(X, Y)``).
-    lr : float or ndarray of shape (K,)
+    lr : float or ndarray of the ensemble shape
         Step η > 0 (one per ensemble member if an array).
     steps : int
         Number of steps.
@@ -190,11 +215,11 @@ def gradient_descent(
     progress : bool
         Show a tqdm progress bar (only when output is a terminal).
     kernel : {"auto", "numpy", "numba"}
-        Which implementation runs the steps: ``"numpy"`` (any depth and statistics),
-        ``"numba"`` (compiled, two layers on whitened statistics only; needs the optional
-        extra ``linnet[fast]``), or ``"auto"``: numba where it applies and is installed,
-        for ensembles of at least 4 members (a single network runs faster with numpy).
-        Both compute the same updates and divergence steps, up to round-off.
+        Which implementation runs the steps (linnet.kernels): ``"numpy"`` (batched numpy),
+        ``"numba"`` (compiled loops, any depth and statistics; needs the optional extra
+        ``linnet[fast]``), or ``"auto"``: numba when installed, else numpy (the rule and its
+        measurements: :func:`linnet.kernels.choose`). Both compute the updates of
+        ``linnet._reference.gradient_descent`` and agree up to round-off.
 
     Returns
     -------
@@ -204,7 +229,20 @@ def gradient_descent(
     -----
     :math:`W_l \leftarrow W_l - \eta\,\partial\mathcal L/\partial W_l`, all layers from the same
     weights. A member whose loss becomes non-finite is marked diverged and frozen; the others go
-    on. Floating-point overflow in a diverging member is expected data, not an error.
+    on. Floating-point overflow in a diverging member is expected data, not an error. A
+    member's numbers do not depend on the ensemble it runs in, nor on the threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import Statistics, network, train
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 4))
+    >>> stats = Statistics.from_data(X, X @ rng.standard_normal((4, 3)))
+    >>> w = network.init_gaussian((4, 5, 3), 0.1, rng=rng)
+    >>> tr = train.gradient_descent(w, stats, 0.05, 2000, kernel="numpy")
+    >>> bool(tr.loss[-1] < 1e-6 + stats.min_loss()), tr.loss.shape == tr.step.shape
+    (True, True)
     """
     check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
@@ -212,65 +250,92 @@ def gradient_descent(
     lead = weights[0].shape[:-2]
     lr = _check_lr(lr, lead)
     rec = _check_record(record_steps, steps)
-    use_numba = _use_numba(kernel, len(weights), stats, int(np.prod(lead, dtype=np.int64)))
-    tr = _run_gd([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
-                 use_numba)
-    tr.extra.update(method="gradient descent", kernel="numba" if use_numba else "numpy",
-                    steps=steps)
+    K = int(np.prod(lead, dtype=np.int64))
+    name = kernels.choose(kernel)
+    flat = [W.reshape((K,) + W.shape[-2:]) for W in weights]
+    bar = _progress(steps, progress)
+    try:
+        out, layout = kernels.run(flat, stats, np.broadcast_to(lr, lead).reshape(K), steps, rec,
+                                  keep_weights=keep_weights, kernel=name, bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    tr = _trajectory(stats, lr, rec, _records_by_step(out, layout, lead, rec.size))
+    tr.extra.update(method="gradient descent", kernel=name, steps=steps)
     return tr
 
 
-#: Members from which ``kernel="auto"`` prefers the numba kernel: it steps members 8 at a time
-#: (one per SIMD lane), so fewer waste most of a chunk (100-20-10, µs per step, numpy/numba:
-#: K = 1: 11/21, 2: 15/23, 4: 21/19, 8: 36/23, 16: 79/35).
-_NUMBA_MIN_MEMBERS = 4
+def size_independent_kernel(depth: int | None = None, stats: Statistics | None = None) -> str:
+    """The kernel that ``kernel="auto"`` picks whatever the ensemble's size.
 
-
-def _use_numba(kernel, depth: int, stats: Statistics, members: int = _NUMBA_MIN_MEMBERS) -> bool:
-    """Resolve ``kernel`` of :func:`gradient_descent` to whether the numba kernel runs."""
-    if kernel not in ("auto", "numpy", "numba"):
-        raise ValueError(f'kernel must be "auto", "numpy" or "numba"; got {kernel!r}')
-    if kernel == "numpy":
-        return False
-    applies = depth == 2 and stats.is_white
-    if kernel == "numba" and not applies:
-        raise ValueError(
-            'kernel="numba" runs two-layer networks on whitened statistics only; got depth '
-            f'{depth}{"" if stats.is_white else " and non-whitened inputs"}: use kernel="auto"'
-        )
-    if kernel == "auto" and not (applies and members >= _NUMBA_MIN_MEMBERS):
-        return False  # decided without importing numba (its import alone costs ~0.1 s)
-    try:
-        from . import _numba_gd  # noqa: F401
-    except ImportError:
-        if kernel == "numba":
-            raise ImportError(
-                'kernel="numba" needs numba: pip install "linnet[fast]" (or use kernel="auto")'
-            ) from None
-        return False
-    return applies and (kernel == "numba" or members >= _NUMBA_MIN_MEMBERS)
-
-
-def size_independent_kernel(depth: int, stats: Statistics) -> str:
-    """The kernel that ``kernel="auto"`` would pick for a large ensemble, whatever its size.
+    ``depth`` and ``stats`` are accepted for the callers written when the choice depended on
+    them; it no longer does (the compiled kernel runs every depth and statistics).
 
     For callers whose results must not depend on how runs are grouped into ensembles (sweeps
-    cut configurations into chunks of varying size): the numba and numpy kernels agree only to
-    round-off, so one kernel must serve every chunk for tables to be byte-identical.
+    cut configurations into chunks of varying size): two kernels agree only to round-off, so
+    one kernel must serve every chunk for tables to be byte-identical.
+
+    Examples
+    --------
+    >>> from linnet import train
+    >>> train.size_independent_kernel() in ("numba", "numpy")
+    True
     """
-    return "numba" if _use_numba("auto", depth, stats) else "numpy"
+    return kernels.size_independent_kernel()
 
 
-def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn=None):
-    """The training loop shared by GD and SGD: update, check divergence, record.
+@dataclass
+class _Recorded:
+    """A run's records in the Trajectory's order: ``loss`` (T, *lead), ``product``
+    (T, *lead, M, N), ``weights`` (final layers, (*lead, n_{l+1}, n_l)), ``div_step`` (*lead),
+    ``history`` (T tuples of layers) or None."""
 
-    ``grad_fn(ws, k, G)`` returns the layer gradients of step k, given ``G`` = W Σ11 − Σ31,
-    the full-batch end-to-end gradient that the loop computes anyway for the loss.
-    ``grad_fn=None`` is full-batch gradient descent on the statistics, run by the buffered
-    kernel :func:`_run_gd` (same updates, fewer passes over memory).
+    loss: np.ndarray
+    product: np.ndarray
+    weights: tuple
+    div_step: np.ndarray
+    history: list | None
+
+
+def _records_by_step(out: kernels.Records, layout: kernels.Layout, lead: tuple, T: int) -> _Recorded:
+    """The kernels' member-major records (K first) as step-major arrays of the ensemble shape."""
+    def shaped(a):  # (K, T, ...) -> (T, *lead, ...)
+        return np.ascontiguousarray(np.moveaxis(a, 0, 1)).reshape((T,) + lead + a.shape[2:])
+
+    def layers(flat):  # (K, size) -> layers (*lead, n_{l+1}, n_l)
+        return tuple(np.ascontiguousarray(W).reshape(lead + W.shape[1:]) for W in layout.layers(flat))
+
+    history = None
+    if out.history is not None:
+        history = [layers(out.history[:, r]) for r in range(T)]
+    return _Recorded(loss=shaped(out.loss), product=shaped(out.product),
+                     weights=layers(out.final), div_step=out.div_step.reshape(lead),
+                     history=history)
+
+
+def _trajectory(stats, lr, rec, got: _Recorded) -> Trajectory:
+    """Assemble what a run recorded, with theory time t = step · η and the divergence message."""
+    lr = np.asarray(lr)
+    div_step = np.asarray(got.div_step)
+    diverged = div_step >= 0
+    msg = ""
+    if np.any(diverged):
+        msg = _divergence_message(lr, stats, len(got.weights), int(div_step[diverged].min()))
+    time = rec.reshape((-1,) + (1,) * lr.ndim) * lr  # (T,) or (T, *ensemble)
+    return Trajectory(
+        step=rec, time=np.asarray(time, dtype=np.float64), loss=got.loss, product=got.product,
+        weights=got.weights, diverged=np.asarray(diverged), diverged_step=div_step, lr=lr,
+        history=got.history, message=msg,
+    )
+
+
+def _sgd_loop(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn):
+    """The loop of :func:`sgd`: evaluate on the full data, record, freeze, step.
+
+    ``grad_fn(ws, k)`` returns the layer gradients of step k (from its batch). A member whose
+    full-data loss turns non-finite is frozen where it is: its step is masked to zero (not
+    η = 0 times its gradient, which is NaN when the gradient is infinite).
     """
-    if grad_fn is None:
-        return _run_gd(ws, stats, lr, steps, rec, keep_weights, progress)
     lead = ws[0].shape[:-2]
     eta = lr[..., None, None] if lead else lr
     alive = np.ones(lead, dtype=bool)
@@ -279,345 +344,33 @@ def _run(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn=None):
     losses = np.full((T,) + lead, np.nan)
     products = np.full((T,) + lead + (stats.n_out, stats.n_in), np.nan)
     history = [] if keep_weights else None
-    Wopt = stats._ols
-    white = stats.is_white
-    s11 = stats.sigma11
     r = 0
     bar = _progress(steps, progress)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k in range(steps + 1):
             P = _end_to_end(ws)
-            D = P - Wopt
-            G = D if white else D @ s11  # -E: the end-to-end gradient of the full-batch loss
-            loss = stats._residual + 0.5 * np.sum(D * G, axis=(-2, -1))
+            loss = stats.loss(P)
             bad = alive & ~np.isfinite(loss)
-            if np.any(bad):
-                div_step = np.where(bad, k, div_step)
-                alive = alive & ~bad
-                if lead:
-                    eta = np.where(alive[..., None, None], eta, 0.0)
+            div_step = np.where(bad, k, div_step)
+            alive = alive & ~bad
             if r < T and rec[r] == k:
+                # As the GD kernels: the divergence step's record holds its product and
+                # weights (with a NaN loss), later records are NaN.
+                shown = (alive | bad)[..., None, None]
                 losses[r] = np.where(alive, loss, np.nan)
-                products[r] = P
+                products[r] = np.where(shown, P, np.nan)
                 if keep_weights:
-                    history.append(tuple(W.copy() for W in ws))
+                    history.append(tuple(np.where(shown, W, np.nan) for W in ws))
                 r += 1
             if k == steps or not np.any(alive):
                 break
-            grads = grad_fn(ws, k, G)
-            frozen = bool(lead) and not np.all(alive)
-            for W, g in zip(ws, grads):
-                if frozen:
-                    # eta is 0 for a dead member, but 0 * inf is NaN: mask its update so its
-                    # weights stay exactly those at which the loss turned non-finite.
-                    g = np.where(alive[..., None, None], g, 0.0)
-                W -= eta * g
+            for W, g in zip(ws, grad_fn(ws, k)):
+                W -= eta * (np.where(alive[..., None, None], g, 0.0) if lead else g)
             if bar is not None:
                 bar.update(1)
     if bar is not None:
         bar.close()
-    return _trajectory(stats, lr, rec, losses, products, tuple(ws), div_step, history)
-
-
-def _trajectory(stats, lr, rec, loss, product, weights, div_step, history) -> Trajectory:
-    """Assemble what a run recorded, with theory time t = step · η and the divergence message."""
-    lr = np.asarray(lr)
-    div_step = np.asarray(div_step)
-    diverged = div_step >= 0
-    msg = ""
-    if np.any(diverged):
-        msg = _divergence_message(lr, stats, len(weights), int(div_step[diverged].min()))
-    time = rec.reshape((-1,) + (1,) * lr.ndim) * lr  # (T,) or (T, *ensemble)
-    return Trajectory(
-        step=rec, time=np.asarray(time, dtype=np.float64), loss=loss, product=product,
-        weights=weights, diverged=np.asarray(diverged), diverged_step=div_step, lr=lr,
-        history=history, message=msg,
-    )
-
-
-# ---------------------------------------------------------------------------- fast GD kernel
-#: Members per thread below which splitting an ensemble over threads does not pay: each
-#: thread's per-step Python overhead (~20 µs) must stay small beside its share of products.
-_MIN_MEMBERS_PER_THREAD = 8
-
-#: Divergence screen interval of the GD kernel (whitened inputs): a screen is one dot product
-#: over all members (~10% of a step at the notebook's sizes), a saved copy of the weights
-#: costs about two steps' element-wise work, and a failed screen replays at most this many.
-_SCREEN_EVERY = 16
-
-#: Working-set budget of one block of ensemble members: about a core's L2 cache here
-#: (2 MiB; the estimate counts the main arrays only), so a block stays in cache between steps.
-_BLOCK_BYTES = 2 << 20
-
-
-def _n_threads(members: int) -> int:
-    """Threads for an ensemble: as many as BLAS may use here (respects threadpoolctl limits,
-    and joblib/dask workers, which pin BLAS to one thread), at most one per 8 members."""
-    if members < 2 * _MIN_MEMBERS_PER_THREAD:
-        return 1
-    try:
-        from threadpoolctl import threadpool_info
-
-        blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
-    except Exception:  # threadpoolctl missing or unable to inspect: stay serial
-        return 1
-    n = min(blas) if blas else 1
-    try:
-        n = min(n, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        n = min(n, os.cpu_count() or 1)
-    return max(1, min(n, members // _MIN_MEMBERS_PER_THREAD))
-
-
-def _run_gd(ws, stats, lr, steps, rec, keep_weights, progress, use_numba=False):
-    """Full-batch gradient descent on the statistics for any depth and ensemble shape.
-
-    The members are flattened to one leading axis of K (a single network is K = 1, so a
-    member of an ensemble and the same network run alone take the same code path) and split
-    into contiguous blocks run by threads: each small batched product is bound by call
-    overhead, so one thread per core is what fills the machine, and the members never
-    interact, so the split changes no number.
-    """
-    lead = ws[0].shape[:-2]
-    K = int(np.prod(lead, dtype=np.int64))
-    M, N = stats.n_out, stats.n_in
-    T = rec.size
-    flat = [np.ascontiguousarray(W.reshape((K,) + W.shape[-2:])) for W in ws]
-    lr_flat = np.broadcast_to(np.asarray(lr, dtype=np.float64), lead).reshape(K)
-    out = {
-        "loss": np.full((T, K), np.nan),
-        "product": np.full((T, K, M, N), np.nan),
-        "div_step": np.full(K, -1, dtype=np.int64),
-        "final": [W.copy() for W in flat],
-        "history": [np.full((T,) + W.shape, np.nan) for W in flat] if keep_weights else None,
-    }
-    # Members run in blocks small enough that a block's weights, gradients and buffers stay
-    # in a core's L2 cache (the element-wise passes then run from cache), and blocks are
-    # shared out over threads, each thread running its blocks one after the other.
-    n = _n_threads(K)
-    if use_numba:
-        from . import _numba_gd
-
-        bar = _progress(steps, progress)
-        _numba_gd.run(flat, lr_flat, stats, steps, rec, out, n, bar)
-        if bar is not None:
-            bar.close()
-    else:
-        _run_gd_blocks(flat, lr_flat, stats, steps, rec, out, n, progress)
-    return _gd_trajectory(out, ws, lr, stats, rec, keep_weights, lead)
-
-
-def _run_gd_blocks(flat, lr_flat, stats, steps, rec, out, n, progress):
-    """The numpy kernel: blocks of members over ``n`` threads, each block by :func:`_gd_chunk`."""
-    K = flat[0].shape[0]
-    M, N = stats.n_out, stats.n_in
-    per_member = 8 * (2 * sum(W[0].size for W in flat) + 3 * M * N
-                      + 3 * M * sum(W.shape[-2] for W in flat))
-    # With threads, every numpy call is a hand-off of the GIL, so fewer, larger blocks win
-    # (measured at 64 members of 100-20-10: one block per thread 15% faster than two).
-    budget = _BLOCK_BYTES * (2 if n > 1 else 1)
-    n_blocks = max(n, -(-K // max(1, budget // per_member)))
-    n_blocks = -(-n_blocks // n) * n  # a multiple of the threads, so they finish together
-    bounds = np.linspace(0, K, n_blocks + 1).astype(np.int64)
-    blocks = [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    mine = [blocks[i::n] for i in range(n)]
-    bar = _progress(steps * len(mine[0]), progress)
-
-    def work(my_blocks, bar):
-        for a, b in my_blocks:
-            _gd_chunk([W[a:b] for W in flat], np.arange(a, b), lr_flat, stats, steps, rec, out, bar)
-
-    if n == 1:
-        work(mine[0], bar)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import threadpool_limits
-
-        # Our threads are the parallelism: BLAS must not start its own inside them (OpenBLAS
-        # threads spin-wait, and two callers each asking for both cores ran 30x slower).
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=n) as pool:
-            futures = [pool.submit(work, m, bar if i == 0 else None) for i, m in enumerate(mine)]
-            for f in futures:
-                f.result()
-    if bar is not None:
-        bar.close()
-
-
-def _gd_trajectory(out, ws, lr, stats, rec, keep_weights, lead):
-    T, M, N = rec.size, stats.n_out, stats.n_in
-    history = None
-    if keep_weights:
-        history = [tuple(h[r].reshape(W.shape) for h, W in zip(out["history"], ws)) for r in range(T)]
-    return _trajectory(
-        stats, lr, rec, out["loss"].reshape((T,) + lead),
-        out["product"].reshape((T,) + lead + (M, N)),
-        tuple(F.reshape(W.shape) for F, W in zip(out["final"], ws)),
-        out["div_step"].reshape(lead), history,
-    )
-
-
-def _gd_chunk(ws, idx, lr_all, stats, steps, rec, out, bar):
-    r"""Run the members ``idx`` (weights ``ws``, each (k, n_{l+1}, n_l), owned) and write their
-    records into ``out`` at ``idx``.
-
-    One step, with :math:`S_l = W_L\cdots W_{l+1}` built once from the top and reused for the
-    end-to-end map :math:`W = S_1 W_1` (the association order of :func:`end_to_end`):
-
-    .. math:: G = (W - W_\star)\Sigma_{11},\quad W_l \leftarrow W_l - (\eta S_l)^\top G\,(W_{l-1}\cdots W_1)^\top,
-
-    so η multiplies the thin (M-row) :math:`S_l`, never a full layer. Every product writes
-    into a buffer allocated once.
-
-    Divergence is found at its exact first step. For whitened inputs the loss is
-    :math:`\mathcal L_\star + \tfrac12\lVert D\rVert^2`, and one dot product of all members'
-    D screens them all (a finite sum of non-negative terms means every member's loss is
-    finite); it runs every ``_SCREEN_EVERY`` steps and at record steps, each passing screen
-    saving the weights. A failed screen replays from the last saved weights with a screen at
-    every step — the same operations on the same numbers, so the same results — and there the
-    per-member losses name the members and the step. For correlated inputs the exact loss is
-    checked every step. A member whose loss turns non-finite keeps its weights of that step
-    and leaves the working set; the others go on, unaffected.
-    """
-    L = len(ws)
-    M, N = stats.n_out, stats.n_in
-    Wopt, s11, white, res = stats._ols, stats.sigma11, stats.is_white, stats._residual
-    T = rec.size
-    losses, products, div_step, final, hist = (out["loss"], out["product"], out["div_step"],
-                                               out["final"], out["history"])
-    lr = lr_all[idx]
-    every = _SCREEN_EVERY if white else 1
-
-    def buffers(k):
-        b = {
-            "S": [np.empty((k, M, W.shape[-1])) for W in ws[1:-1]],  # S_l for l < L-1
-            "Se": [np.empty((k, M, W.shape[-2])) for W in ws[:-1]],
-            "R": [np.empty((k, M, W.shape[-2])) for W in ws[:-1]],
-            "g": [np.empty_like(W) for W in ws],
-            "D": np.empty((k, M, N)),  # holds W = W_L ... W_1, then D = W - W_star in place
-            # W_star tiled per member: a same-shape in-place subtraction runs ~3x faster than
-            # a broadcast one at these sizes (measured; the arrays sit in cache).
-            "Wopt": np.ascontiguousarray(np.broadcast_to(Wopt, (k, M, N))),
-            "G": None if white else np.empty((k, M, N)),
-            "WT": [np.swapaxes(W, -1, -2) for W in ws[:-1]],  # views: valid while ws lives
-        }
-        b["SeT"] = [np.swapaxes(x, -1, -2) for x in b["Se"]]
-        # One scalar step for all members multiplies fastest; otherwise broadcast per member.
-        b["eta"] = float(lr[0]) if np.all(lr == lr[0]) else lr[:, None, None]
-        return b
-
-    def product(ws, b):
-        # Output-side products S_l = W_L ... W_{l+1} (S[L-1] unused), then W = S_1 W_1.
-        S = [None] * L
-        if L == 1:
-            np.copyto(b["D"], ws[0])
-            return S, b["D"]
-        S[L - 2] = ws[L - 1]
-        for l in range(L - 3, -1, -1):
-            S[l] = np.matmul(S[l + 1], ws[l + 1], out=b["S"][l])
-        return S, np.matmul(S[0], ws[0], out=b["D"])
-
-    def error(P, b):
-        D = np.subtract(P, b["Wopt"], out=P)
-        return D, (D if white else np.matmul(D, s11, out=b["G"]))
-
-    def exact_loss(D, G):
-        return res + 0.5 * np.sum(D * G, axis=(-2, -1))
-
-    matmul, multiply, subtract = np.matmul, np.multiply, np.subtract
-    two = L == 2
-    b = buffers(len(idx))
-    k = r = 0
-    replay_until = -1  # steps up to this one are screened one by one (after a failed screen)
-    saved, saved_k, saved_r = [W.copy() for W in ws], 0, 0
-    shown = 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        while True:
-            if two:  # the common two-layer case, written out: fewer Python operations
-                S, P = (ws[1], None), matmul(ws[1], ws[0], out=b["D"])
-            else:
-                S, P = product(ws, b)
-            r0 = r
-            recording = r < T and rec[r] == k
-            if recording:
-                products[r, idx] = P
-            D, G = error(P, b)
-            loss = None
-            screened = recording or k % every == 0 or k == steps or k <= replay_until
-            if screened:
-                if white:
-                    Df = D.reshape(-1)
-                    check = np.dot(Df, Df)
-                else:
-                    loss = exact_loss(D, G)
-                    check = np.sum(loss)
-                if not np.isfinite(check) and every > 1 and k > replay_until:
-                    # Some member went non-finite in (saved_k, k]: replay those steps.
-                    for W, Wsaved in zip(ws, saved):
-                        np.copyto(W, Wsaved)
-                    replay_until, k, r = k, saved_k, saved_r
-                    continue
-            bad = None
-            if screened and not np.isfinite(check):
-                loss = exact_loss(D, G) if loss is None else loss
-                bad = ~np.isfinite(loss)
-            if recording:
-                loss = exact_loss(D, G) if loss is None else loss
-                losses[r, idx] = np.where(np.isfinite(loss), loss, np.nan)
-                if hist is not None:
-                    for h, W in zip(hist, ws):
-                        h[r, idx] = W
-                r += 1
-            if bad is not None and np.any(bad):
-                dead = idx[bad]
-                div_step[dead] = k
-                for F, W in zip(final, ws):
-                    F[dead] = W[bad]
-                # Records after this step that a first pass (before a replay) wrote are void.
-                losses[r:, dead] = np.nan
-                products[r:, dead] = np.nan
-                if hist is not None:
-                    for h in hist:
-                        h[r:, dead] = np.nan
-                keep = ~bad
-                idx, lr = idx[keep], lr[keep]
-                ws = [np.ascontiguousarray(W[keep]) for W in ws]
-                if not idx.size or k == steps:
-                    break
-                b = buffers(idx.size)
-                S, P = product(ws, b)  # the survivors' own (unchanged) numbers
-                D, G = error(P, b)
-                if every > 1:
-                    saved, saved_k, saved_r = [W.copy() for W in ws], k, r0
-            elif screened and every > 1 and k > replay_until:
-                for W, Wsaved in zip(ws, saved):
-                    np.copyto(Wsaved, W)
-                saved_k, saved_r = k, r0
-            if k == steps:
-                break
-            eta, g, R = b["eta"], b["g"], G
-            if two:
-                multiply(ws[1], eta, out=b["Se"][0])
-                matmul(b["SeT"][0], G, out=g[0])
-                multiply(matmul(G, b["WT"][0], out=g[1]), eta, out=g[1])
-                subtract(ws[0], g[0], out=ws[0])
-                subtract(ws[1], g[1], out=ws[1])
-            else:
-                for l in range(L):
-                    if l < L - 1:
-                        multiply(S[l], eta, out=b["Se"][l])
-                        matmul(b["SeT"][l], R, out=g[l])
-                        R = matmul(R, b["WT"][l], out=b["R"][l])
-                    else:
-                        multiply(R, eta, out=g[l])
-                for W, gl in zip(ws, g):
-                    subtract(W, gl, out=W)
-            k += 1
-            if bar is not None and k > shown:
-                bar.update(k - shown)
-                shown = k
-    for F, W in zip(final, ws):
-        F[idx] = W
+    return _trajectory(stats, lr, rec, _Recorded(losses, products, tuple(ws), div_step, history))
 
 
 def _progress(total, enabled: bool, **options):
@@ -665,6 +418,19 @@ def sgd(
     -----
     Each step's gradient is the full-batch formula applied to the batch statistics, at the
     same 1/2B normalisation, so the expected step equals the GD step and t = k·η holds.
+    Divergence is judged on the full-data loss, as in :func:`gradient_descent` (records after
+    a member's divergence step are NaN).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import network, train
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 3))
+    >>> w = network.init_gaussian((3, 4, 2), 0.1, rng=rng)
+    >>> tr = train.sgd(w, X, X[:, :2], 0.05, 3000, batch_size=10, rng=rng, record_steps=[3000])
+    >>> bool(tr.loss[-1] < 1e-8)
+    True
     """
     X, Y = check_samples(X, Y)
     stats = Statistics.from_data(X, Y)
@@ -681,7 +447,7 @@ def sgd(
     per_epoch = P // batch_size
     perm = rng.permutation(P)
 
-    def grad_fn(ws, k, _G):
+    def grad_fn(ws, k):
         nonlocal perm
         j = k % per_epoch
         if j == 0 and k:
@@ -689,8 +455,8 @@ def sgd(
         idx = perm[j * batch_size:(j + 1) * batch_size]
         return _backprop(ws, X[idx], Y[idx])  # unchecked: a dead member may hold inf
 
-    tr = _run([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
-              grad_fn=grad_fn)
+    tr = _sgd_loop([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
+                   grad_fn)
     tr.extra.update(method=f"SGD (batch {batch_size} of {P})", steps=steps)
     return tr
 
@@ -730,6 +496,17 @@ def gradient_flow(
     -------
     Trajectory
         ``step`` counts the recorded points 0..T−1; ``history`` holds every layer at each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import Statistics, network, train
+    >>> X = np.eye(2) * np.sqrt(2)
+    >>> stats = Statistics.from_data(X, X)
+    >>> w = network.init_gaussian((2, 2, 2), 0.1, rng=np.random.default_rng(0))
+    >>> tr = train.gradient_flow(w, stats, [0.0, 1.0, 30.0], progress=False)
+    >>> tr.loss.shape, bool(tr.loss[-1] < 1e-8)
+    ((3,), True)
     """
     check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
@@ -751,12 +528,14 @@ def gradient_flow(
         if bar is not None and t_ > bar.n:
             bar.update(t_ - bar.n)
         ws = unpack(y)
-        E = stats.sigma31 - _end_to_end_times_s11(ws, stats)
-        return -np.concatenate([g.ravel() for g in _grads_from_error(ws, E)])
+        G = end_to_end_gradient(_end_to_end(ws), stats)
+        return -np.concatenate([g.ravel() for g in layer_gradients(ws, G)])
 
     y0 = np.concatenate([W.ravel() for W in weights])
+    from scipy.integrate import solve_ivp  # here: training by steps needs no scipy.integrate
+
     try:
-        sol = scipy.integrate.solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, rtol=rtol,
+        sol = solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, rtol=rtol,
                                         atol=atol, method=method)
     finally:
         if bar is not None:
@@ -788,8 +567,3 @@ def _check_times(times) -> np.ndarray:
             "(np.unique sorts and removes repeats)"
         )
     return t
-
-
-def _end_to_end_times_s11(ws, stats):
-    P = _end_to_end(ws)
-    return P if stats.is_white else P @ stats.sigma11

@@ -20,17 +20,18 @@ def _numba_target() -> dict:
     triple, cpu, features = cpu_target.target_context.codegen().magic_tuple()
     out = {"config_cpu_name": numba.config.CPU_NAME, "cpu": cpu,
            "avx512f": "+avx512f" in features.split(",")}
-    gd = sys.modules.get("linnet._numba_gd")
-    kernel = None if gd is None else gd._chunks  # the compiled steps (the other kernels inline)
+    gd = sys.modules.get("linnet.kernels.compiled")
+    kernel = None if gd is None else gd._member_run  # the compiled run (its helpers inline)
     # Code loaded from numba's cache cannot be inspected (numba warns and returns no real
     # assembly): only code compiled in this process says which registers it uses.
     out["kernel_compiled"] = bool(kernel is not None and kernel.signatures
                                   and not kernel.stats.cache_hits)
-    out["kernel_zmm"] = None
+    out["kernel_zmm"] = out["kernel_ymm"] = None
     if out["kernel_compiled"]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out["kernel_zmm"] = any("zmm" in kernel.inspect_asm(sig) for sig in kernel.signatures)
+            asm = "".join(kernel.inspect_asm(sig) for sig in kernel.signatures)
+        out["kernel_zmm"], out["kernel_ymm"] = "zmm" in asm, "ymm" in asm
     return out
 
 

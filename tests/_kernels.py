@@ -154,25 +154,25 @@ def _final_deviation(a, b) -> np.ndarray:
 
 
 def _permuted(X, Y, weights, rng):
-    """The same two-layer network with inputs, hidden units and outputs relabelled."""
-    W1, W2 = weights
-    pn, ph, pm = (rng.permutation(n) for n in (X.shape[1], W1.shape[-2], Y.shape[1]))
-    stats = Statistics.from_data(X[:, pn], Y[:, pm])
-    w = (W1[..., ph, :][..., pn], W2[..., pm, :][..., ph])
-    return stats, w, (pn, ph, pm)
+    """The same network (any depth) with its inputs, hidden units and outputs relabelled."""
+    widths = [weights[0].shape[-1], *(W.shape[-2] for W in weights)]
+    perm = [rng.permutation(n) for n in widths]
+    stats = Statistics.from_data(X[:, perm[0]], Y[:, perm[-1]])
+    w = tuple(W[..., perm[l + 1], :][..., perm[l]] for l, W in enumerate(weights))
+    return stats, w, perm
 
 
 def _unpermute(tr, perm):
     """The run of :func:`_permuted` labelled back in the original order (a copy)."""
-    pn, ph, pm = (np.argsort(p) for p in perm)
+    back_perm = [np.argsort(p) for p in perm]
 
     def back(ws):
-        W1, W2 = ws
-        return W1[..., ph, :][..., pn], W2[..., pm, :][..., ph]
+        return tuple(W[..., back_perm[l + 1], :][..., back_perm[l]] for l, W in enumerate(ws))
 
     return type(tr)(step=tr.step, time=tr.time, loss=tr.loss,
-                    product=tr.product[..., pm, :][..., pn], weights=back(tr.weights),
-                    diverged=tr.diverged, diverged_step=tr.diverged_step, lr=tr.lr,
+                    product=tr.product[..., back_perm[-1], :][..., back_perm[0]],
+                    weights=back(tr.weights), diverged=tr.diverged,
+                    diverged_step=tr.diverged_step, lr=tr.lr,
                     history=[back(h) for h in tr.history])
 
 
@@ -186,8 +186,8 @@ def sensitivity(ref, run, weights, X, Y, rng) -> Sensitivity:
     run : callable
         ``run(weights, stats) -> Trajectory``: the reference kernel with the test's steps,
         records, step sizes and ``keep_weights=True``.
-    weights : tuple of ndarray, shapes (K, H, N), (K, M, H)
-        Initial weights of the K members (two layers).
+    weights : tuple of ndarray, shapes (K, n_{l+1}, n_l)
+        Initial weights of the K members (any depth).
     X, Y : ndarray, shapes (P, N), (P, M)
         The data of the statistics.
     rng : numpy.random.Generator

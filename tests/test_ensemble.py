@@ -1,9 +1,8 @@
 """Ensembles: K networks stepping together along a leading axis are K independent networks.
 
-The oracle is the same network trained alone, by the same kernel (``kernel="auto"`` would
-run a two-layer ensemble with numba and a single network with numpy; tests/test_numba_kernel.py
-compares those two kernels, with tolerances for the round-off that diverging members amplify).
-Members never mix in any product, so the only allowed difference is round-off from a
+The oracle is the same network trained alone, by the same kernel (tests/test_kernels.py
+compares the kernels with the reference, with tolerances for the round-off that diverging
+members amplify). Members never mix in any product, so the only allowed difference is round-off from a
 different BLAS call pattern: the tolerance 1e-12 (the issue's) is ~5000 ulps of the O(1)
 losses and weights over a few hundred steps, while any mixing of members or a wrong step size
 would show at O(lr) = 1e-2 or more.
@@ -14,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linnet import network, train
+from linnet import _reference, kernels, network, train
+from linnet.kernels import numpy_kernel
 from linnet.stats import Statistics
 from linnet.tables import rng_for
 
@@ -59,7 +59,7 @@ def test_member_equals_the_same_network_alone(white, widths, seed):
     rec = np.arange(0, steps + 1, 7)
     # One kernel for both: with numba for the ensemble and numpy alone, members near the
     # bound amplify the kernels' different round-off to 1e-10 and more on an AVX2 CPU.
-    kernel = train.size_independent_kernel(len(widths) - 1, stats)
+    kernel = train.size_independent_kernel()
     ens = train.gradient_descent(ws, stats, lr, steps, record_steps=rec, keep_weights=True,
                                  kernel=kernel)
     for k in range(K):
@@ -83,11 +83,9 @@ def test_member_equals_the_same_network_alone(white, widths, seed):
 @pytest.mark.parametrize("grid", ["every", "sparse", "ends"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_diverging_member_is_frozen_at_its_first_non_finite_loss(seed, grid):
-    """The loop screens divergence with one dot product of all members every few steps and
-    replays from saved weights when a screen fails; check the step it reports against an
-    oracle that evaluates every member's loss at every step. Recording every step, every 9th
-    or only the ends puts the failed screens (and the records a replay must void) in
-    different places."""
+    """The divergence step (and the freezing) against the reference, which evaluates every
+    member's loss at every step; recording every step, every 9th or only the ends puts the
+    divergence steps between records and on them."""
     stats = _task(True, seed)
     widths = (12, 7, 5)
     K = 8
@@ -98,16 +96,9 @@ def test_diverging_member_is_frozen_at_its_first_non_finite_loss(seed, grid):
            "ends": np.array([0, steps])}[grid]
     tr = train.gradient_descent(ws, stats, lr, steps, record_steps=rec, keep_weights=True)
     for k in range(K):
-        # Oracle: plain updates W_l -= lr * dL/dW_l, loss from the statistics at every step.
-        w = [W[k].copy() for W in ws]
-        first = -1
-        with np.errstate(all="ignore"):  # overflow is the data here
-            for step in range(steps + 1):
-                if not np.isfinite(stats.loss(network.end_to_end(w))):
-                    first = step
-                    break
-                g = network._grads_from_error(w, stats.sigma31 - network.end_to_end(w) @ stats.sigma11)
-                w = [W - lr[k] * gl for W, gl in zip(w, g)]
+        # Oracle: the reference, plain updates with the loss checked at every step.
+        first = _reference.gradient_descent([W[k] for W in ws], stats, lr[k], steps,
+                                            rec)["diverged_step"]
         assert tr.diverged_step[k] == first and tr.diverged[k] == (first >= 0)
         before = tr.step < first if first >= 0 else np.ones(rec.size, dtype=bool)
         assert np.all(np.isfinite(tr.loss[before, k])) and np.all(np.isnan(tr.loss[~before, k]))
@@ -127,17 +118,21 @@ def test_diverging_member_is_frozen_at_its_first_non_finite_loss(seed, grid):
     assert "stable near the optimum only for lr <" in tr.message
 
 
-def test_threads_and_blocks_change_no_number(monkeypatch):
-    """Members are split into cache-sized blocks and over threads (one per core); any split
-    gives the same bits."""
+@pytest.mark.parametrize("kernel", ["numpy", "numba"])
+def test_threads_and_blocks_change_no_number(monkeypatch, kernel):
+    """Members are split into cache-sized blocks (numpy) and over threads (one per core);
+    any split gives the same bits."""
+    if kernel == "numba":
+        pytest.importorskip("numba")
     stats = _task(True, 0)
     ws = _members(0, (12, 7, 5), 24)
     lr = np.geomspace(0.05, 2.0, 24) * train.stability_bound(float(stats.modes.s[0]), 2)
     runs = []
     for n, block_bytes in [(1, 1 << 40), (3, 1 << 40), (1, 1), (2, 20_000)]:
-        monkeypatch.setattr(train, "_n_threads", lambda members, n=n: n)
-        monkeypatch.setattr(train, "_BLOCK_BYTES", block_bytes)  # one block ... one per member
-        runs.append(train.gradient_descent(ws, stats, lr, 150, keep_weights=True))
+        monkeypatch.setattr(kernels, "n_threads", lambda members, n=n: n)
+        # One block ... one per member.
+        monkeypatch.setattr(numpy_kernel, "_BLOCK_BYTES", block_bytes)
+        runs.append(train.gradient_descent(ws, stats, lr, 150, keep_weights=True, kernel=kernel))
     a = runs[0]
     for b in runs[1:]:
         np.testing.assert_array_equal(a.loss, b.loss)

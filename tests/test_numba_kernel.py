@@ -1,10 +1,11 @@
-"""The compiled numba kernel of gradient descent (two layers, whitened inputs) against the numpy
-kernel, which is the oracle (tests/test_ensemble.py checks it against single runs and against
-an every-step loss oracle).
+"""The compiled kernel of gradient descent (linnet.kernels.compiled) against the numpy kernel,
+and what is particular to it: members alone and in ensembles give the same bits, threads
+change no number, the choice of ``kernel="auto"``, and linnet without numba.
+(tests/test_kernels.py compares both kernels with the reference, at every depth.)
 
 The two kernels do the same updates in the same association order — W = W2 W1, G = W − W*,
-W1 −= (ηW2)ᵀG, W2 −= (G W1ᵀ)η — and differ only in the order of the sums inside each product
-(BLAS's blocking, which depends on the CPU OpenBLAS finds, versus fixed register tiles).
+W1 −= η W2ᵀG, W2 −= η G W1ᵀ — and differ only in the order of the sums inside each product
+(BLAS's blocking, which depends on the CPU OpenBLAS finds, versus the compiled loops).
 Members that converge agree to a few ulps; members that diverge amplify that round-off by
 their own growth (up to 1e-9 relative and beyond on an AVX2 CPU, while the same runs agreed
 to 6e-16 on the AVX-512 machine where a fixed 1e-12 was written), so runs with diverging
@@ -20,7 +21,7 @@ import sys
 import numpy as np
 import pytest
 
-from linnet import network, train
+from linnet import kernels, network, train
 from linnet.stats import Statistics
 from linnet.tables import rng_for
 
@@ -30,8 +31,8 @@ from _seeds import seeds
 pytest.importorskip("numba")
 
 SEEDS = seeds([0, 1, 2])
-# Same kernel, or a single product: comparisons without amplification (a run of numba lanes
-# is bit-identical whichever lane or chunk; one product W2 W1 in two orders differs by
+# Same kernel, or a single product: comparisons without amplification (a member's compiled
+# run is bit-identical alone or in any ensemble; one product W2 W1 in two orders differs by
 # ≤ γ_n = n·u ≈ 1.4e-15, n ≤ 13), so 1e-12 is a bound with room, not a fit.
 TOL = 1e-12
 
@@ -95,9 +96,9 @@ def _diverging_case(seed: int, widths, K: int = 11):
     return stats, ws, lr / bound, run, ref, sens
 
 
-# Sizes that fill the register tiles (5 outputs, 4 hidden, 4 inputs) and sizes that need
-# padding in every dimension; K = 11 members fill one chunk of 8 lanes and part of another.
-@pytest.mark.parametrize("widths", [(12, 8, 5), (13, 7, 3)], ids=["tiled", "padded"])
+# Even sizes (the products' row pairs and 4-term passes come out exact) and odd ones (every
+# remainder loop runs).
+@pytest.mark.parametrize("widths", [(12, 8, 4), (13, 7, 3)], ids=["even", "odd"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_numba_kernel_equals_numpy_kernel_with_diverging_members(widths, seed):
     stats, ws, ratio, run, ref, sens = _diverging_case(seed, widths)
@@ -142,7 +143,7 @@ def test_the_comparison_catches_a_wrong_step_or_a_mixed_member():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_member_equals_the_same_network_alone(seed):
-    """Member k of an ensemble and network k run alone (a chunk of one member in lane 0)."""
+    """Member k of an ensemble and network k run alone: the same bits."""
     widths = (12, 7, 5)
     stats = _task(seed, widths[0], widths[-1])
     K = 10
@@ -156,7 +157,8 @@ def test_member_equals_the_same_network_alone(seed):
     for k in range(K):
         one = train.gradient_descent(tuple(W[k] for W in ws), stats, lr[k], steps,
                                      record_steps=rec, keep_weights=True, kernel="numba")
-        # Lanes never mix, so this holds to the bit; 1e-12 is the issue's requirement.
+        # One member per call of the compiled run, so this holds to the bit; 1e-12 is the
+        # issue's requirement.
         assert ens.diverged[k] == one.diverged and ens.diverged_step[k] == one.diverged_step
         np.testing.assert_array_equal(np.isnan(ens.loss[:, k]), np.isnan(one.loss))
         np.testing.assert_allclose(ens.loss[:, k], one.loss, rtol=TOL, atol=0)
@@ -192,15 +194,14 @@ def test_diverged_member_is_frozen_at_its_first_non_finite_step():
             assert all(np.isnan(H[k]).all() for H in tr.history[r])
 
 
-def test_threads_and_progress_segments_change_no_number(monkeypatch):
-    """Chunks of 8 members shared over 1-3 threads, and the step segments that a progress bar
-    runs in, give the same bits."""
+def test_threads_and_progress_bar_change_no_number(monkeypatch):
+    """Members shared over 1-3 threads, with and without a progress bar, give the same bits."""
     stats = _task(1, 12, 5)
     ws = _members(1, (12, 7, 5), 20)
     lr = np.geomspace(0.05, 2.0, 20) * train.stability_bound(float(stats.modes.s[0]), 2)
     runs = []
     for n, progress in [(1, False), (2, False), (3, True)]:
-        monkeypatch.setattr(train, "_n_threads", lambda members, n=n: n)
+        monkeypatch.setattr(kernels, "n_threads", lambda members, n=n: n)
         runs.append(train.gradient_descent(ws, stats, lr, 250, keep_weights=True,
                                            progress=progress, kernel="numba"))
     _assert_same_run(runs[0], runs[1], 0)
@@ -213,14 +214,16 @@ def test_zero_steps_and_auto_choice():
     a = train.gradient_descent(ws, stats, 0.1, 0, kernel="numba")
     b = train.gradient_descent(ws, stats, 0.1, 0, kernel="numpy")
     _assert_same_run(a, b, TOL)
-    assert train._use_numba("auto", 2, stats, 8)
-    assert not train._use_numba("auto", 2, stats, 1)  # a single network: numpy is faster
-    assert train._use_numba("numba", 2, stats, 1)
-    assert not train._use_numba("numpy", 2, stats, 8)
-    assert not train._use_numba("auto", 3, stats, 8)  # depth 3: numpy kernel
+    # With numba installed "auto" is the compiled kernel, for every size (kernels.choose).
+    assert kernels.choose("auto") == "numba"
+    assert kernels.choose("numpy") == "numpy"
+    assert [train.gradient_descent(ws[:k] if k > 1 else tuple(W[0] for W in ws), stats, 0.1,
+                                   0).extra["kernel"] for k in (1, 3)] == ["numba", "numba"]
+    assert train.size_independent_kernel() == "numba"
+    assert train.gradient_descent(ws, stats, 0.1, 0).extra["kernel"] == "numba"
 
 
-def test_kernel_argument_errors():
+def test_kernel_argument_errors_and_any_depth():
     white = _task(0, 12, 5)
     rng = rng_for("test_numba_kernel", "errors")
     X = rng.standard_normal((50, 12)) @ rng.standard_normal((12, 12))
@@ -230,26 +233,24 @@ def test_kernel_argument_errors():
     w3 = network.init_gaussian((12, 7, 6, 5), 0.1, rng=rng)
     with pytest.raises(ValueError, match="kernel must be"):
         train.gradient_descent(w2, white, 0.1, 3, kernel="fortran")
-    with pytest.raises(ValueError, match="two-layer networks on whitened"):
-        train.gradient_descent(w3, white, 0.1, 3, kernel="numba")
-    with pytest.raises(ValueError, match="non-whitened"):
-        train.gradient_descent(w2, correlated, 0.01, 3, kernel="numba")
-    # "auto" runs those with the numpy kernel.
-    train.gradient_descent(w3, white, 0.1, 3, kernel="auto")
-    train.gradient_descent(w2, correlated, 0.01, 3, kernel="auto")
+    # Any depth and correlated inputs: the same numbers as the numpy kernel, to round-off.
+    for w, stats in [(w3, white), (w2, correlated)]:
+        _assert_same_run(train.gradient_descent(w, stats, 0.01, 30, kernel="numba"),
+                         train.gradient_descent(w, stats, 0.01, 30, kernel="numpy"), TOL)
 
 
 def test_without_numba_auto_falls_back_to_numpy(monkeypatch):
     """linnet works without numba: "auto" uses the numpy kernel, "numba" says how to install."""
-    import linnet
+    import linnet.kernels
 
-    monkeypatch.setitem(sys.modules, "linnet._numba_gd", None)  # its import now raises
-    monkeypatch.delattr(linnet, "_numba_gd", raising=False)
+    monkeypatch.setitem(sys.modules, "linnet.kernels.compiled", None)  # its import now raises
+    monkeypatch.delattr(linnet.kernels, "compiled", raising=False)
     stats = _task(0, 12, 5)
     w = network.init_gaussian((12, 7, 5), 0.1, rng=rng_for("test_numba_kernel", "fallback"),
                               ensemble=8)
-    assert not train._use_numba("auto", 2, stats, 8)
+    assert kernels.choose("auto") == "numpy"
     tr = train.gradient_descent(w, stats, 0.1, 20, kernel="auto")
+    assert tr.extra["kernel"] == "numpy"
     ref = train.gradient_descent(w, stats, 0.1, 20, kernel="numpy")
     _assert_same_run(tr, ref, 0)
     with pytest.raises(ImportError, match=r"linnet\[fast\]"):
