@@ -19,6 +19,7 @@ import numpy as np
 from ._random import random_orthogonal
 from ._validation import (as_float_array, check_modes, check_rng, check_samples, check_stats,
                           layer_arrays, positive_float, positive_int)
+from ._products import backprop, chain
 
 if TYPE_CHECKING:  # annotations only: network needs nothing of linnet but validation (DESIGN.md)
     from .stats import Modes, Statistics
@@ -147,15 +148,7 @@ def end_to_end(weights) -> np.ndarray:
     >>> end_to_end((W1, W2))
     array([[ 1.5, -1.5]])
     """
-    return _end_to_end(layer_arrays(weights))
-
-
-def _end_to_end(weights) -> np.ndarray:
-    """Unchecked kernel of :func:`end_to_end` (the training loops call it every step)."""
-    P = weights[-1]
-    for W in reversed(weights[:-1]):
-        P = P @ W
-    return P
+    return chain(layer_arrays(weights))
 
 
 # ---------------------------------------------------------------------------- forward, loss
@@ -347,7 +340,7 @@ def gradients(weights, stats: Statistics) -> list[np.ndarray]:
     """
     check_stats(stats)
     weights = check_weights(weights, n_in=stats.n_in, n_out=stats.n_out)
-    return layer_gradients(weights, end_to_end_gradient(_end_to_end(weights), stats))
+    return layer_gradients(weights, end_to_end_gradient(chain(weights), stats))
 
 
 def gradients_from_data(weights, X, Y) -> list[np.ndarray]:
@@ -373,22 +366,7 @@ def gradients_from_data(weights, X, Y) -> list[np.ndarray]:
     >>> [G.shape for G in gradients_from_data(weights, task.X[:8], task.Y[:8])]
     [(5, 4), (3, 5)]
     """
-    return _backprop(*_check_samples(weights, X, Y))
-
-
-def _backprop(weights, X, Y) -> list[np.ndarray]:
-    """Unchecked kernel of :func:`gradients_from_data` (SGD calls it every step)."""
-    B = X.shape[0]
-    H = [X]
-    for W in weights[:-1]:
-        H.append(H[-1] @ np.swapaxes(W, -1, -2))
-    delta = (H[-1] @ np.swapaxes(weights[-1], -1, -2) - Y) / B  # dL/d(output), (..., B, M)
-    grads = [None] * len(weights)
-    for l in range(len(weights) - 1, -1, -1):
-        grads[l] = np.swapaxes(delta, -1, -2) @ H[l]
-        if l:
-            delta = delta @ weights[l]
-    return grads
+    return backprop(*_check_samples(weights, X, Y))
 
 
 # ---------------------------------------------------------------------------- initialisation
@@ -650,7 +628,7 @@ def init_orthogonal(
 def _one_zero_balanced(ws, scale, rng):
     L = len(ws) - 1
     k = min(ws)
-    G = _end_to_end(tuple(rng.standard_normal((n_out, n_in)) * scale
+    G = chain(tuple(rng.standard_normal((n_out, n_in)) * scale
                          for n_in, n_out in zip(ws[:-1], ws[1:])))
     U, S, Vt = np.linalg.svd(G, full_matrices=False)
     a = S[:k] ** (1.0 / L)

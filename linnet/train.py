@@ -15,7 +15,8 @@ import numpy as np
 from ._validation import (as_float_array, check_rng, check_samples, check_stats, nonnegative_int, positive_float,
                           positive_int, real_array)
 from . import kernels
-from .network import _backprop, _end_to_end, check_weights, end_to_end_gradient, layer_gradients
+from ._products import backprop, chain
+from .network import check_weights, end_to_end_gradient, layer_gradients
 from .stats import Statistics
 from .theory.deep import stability_bound  # re-exported: the bound names the step a run may take
 
@@ -348,7 +349,7 @@ def _sgd_loop(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn):
     bar = _progress(steps, progress)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k in range(steps + 1):
-            P = _end_to_end(ws)
+            P = chain(ws)
             loss = stats.loss(P)
             bad = alive & ~np.isfinite(loss)
             div_step = np.where(bad, k, div_step)
@@ -453,7 +454,7 @@ def sgd(
         if j == 0 and k:
             perm = rng.permutation(P)
         idx = perm[j * batch_size:(j + 1) * batch_size]
-        return _backprop(ws, X[idx], Y[idx])  # unchecked: a dead member may hold inf
+        return backprop(ws, X[idx], Y[idx])  # unchecked: a dead member may hold inf
 
     tr = _sgd_loop([W.copy() for W in weights], stats, lr, steps, rec, keep_weights, progress,
                    grad_fn)
@@ -528,7 +529,7 @@ def gradient_flow(
         if bar is not None and t_ > bar.n:
             bar.update(t_ - bar.n)
         ws = unpack(y)
-        G = end_to_end_gradient(_end_to_end(ws), stats)
+        G = end_to_end_gradient(chain(ws), stats)
         return -np.concatenate([g.ravel() for g in layer_gradients(ws, G)])
 
     y0 = np.concatenate([W.ravel() for W in weights])
@@ -543,7 +544,7 @@ def gradient_flow(
     if not sol.success:
         raise RuntimeError(f"solve_ivp failed: {sol.message}")
     hist = [unpack(sol.y[:, i]) for i in range(t.size)]
-    products = np.stack([_end_to_end(ws) for ws in hist])
+    products = np.stack([chain(ws) for ws in hist])
     return Trajectory(
         step=np.arange(t.size), time=t, loss=stats.loss(products), product=products,
         weights=hist[-1], diverged=np.asarray(False), diverged_step=np.asarray(-1),

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..network import _end_to_end, end_to_end_gradient, layer_gradients
+from .._products import chain
+from ..network import end_to_end_gradient, layer_gradients
 
 #: Working-set budget of one block of members: about a core's L2 cache here (2 MiB; the
 #: estimate counts the main arrays only), so a block stays in cache between steps.
@@ -66,7 +67,7 @@ class Evaluation:
 
 def evaluate(block: Block, stats) -> Evaluation:
     """End-to-end maps W = W_L⋯W_1, G = (W − W⋆)Σ11 and L = L⋆ + ½ Tr(G Dᵀ), per member."""
-    P = _end_to_end(block.weights)
+    P = chain(block.weights)
     G = end_to_end_gradient(P, stats)
     D = P - stats.ols if not stats.is_white else G
     return Evaluation(product=P, grad=G, loss=stats.residual + 0.5 * np.sum(D * G, axis=(-2, -1)))
