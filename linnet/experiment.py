@@ -122,16 +122,48 @@ class Spec:
 
     @classmethod
     def quick(cls) -> Spec:
-        """The tiny grid of ``--quick`` (default: the defaults themselves)."""
+        """The tiny grid of ``--quick`` (default: the defaults themselves).
+
+        Examples
+        --------
+        >>> import dataclasses
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Demo(Spec):
+        ...     steps: int = 4000
+        >>> Demo.quick() == Demo()  # a subclass without its own quick() runs its defaults
+        True
+        """
         return cls()
 
     def parameters(self) -> dict:
-        """Field name → value, in declaration order."""
+        """Field name → value, in declaration order.
+
+        Examples
+        --------
+        >>> import dataclasses
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Demo(Spec):
+        ...     lr: float = 0.01
+        ...     depths: tuple[int, ...] = (2, 3)
+        >>> Demo(lr=0.1).parameters()
+        {'lr': 0.1, 'depths': (2, 3)}
+        """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     @classmethod
     def field_types(cls) -> dict[str, object]:
-        """Field name → its type (annotations resolved), in declaration order."""
+        """Field name → its type (annotations resolved), in declaration order.
+
+        Examples
+        --------
+        >>> import dataclasses
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Demo(Spec):
+        ...     lr: float = 0.01
+        ...     depths: tuple[int, ...] = (2, 3)
+        >>> Demo.field_types()
+        {'lr': <class 'float'>, 'depths': tuple[int, ...]}
+        """
         hints = typing.get_type_hints(cls)
         return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
@@ -140,6 +172,19 @@ class Spec:
 
         Raises ValueError naming the key (and the valid ones) when it is not a field, or the
         value when the field's type cannot parse it.
+
+        Examples
+        --------
+        >>> import dataclasses
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Demo(Spec):
+        ...     lr: float = 0.01
+        ...     depths: tuple[int, ...] = (2, 3)
+        >>> Demo().assign(["lr=0.005", "depths=2,4,8"])
+        Demo(lr=0.005, depths=(2, 4, 8))
+        >>> Demo().assign(["width=3"])
+        Traceback (most recent call last):
+        ValueError: --set width: unknown parameter 'width'; valid: lr, depths
         """
         types_ = self.field_types()
         changes = {}

@@ -82,6 +82,14 @@ class SeedNotebook(Spec):
     (no fan-in scaling), one step at the notebook's ``notebook_lr_first`` and ``steps`` at
     ``notebook_lr_main`` (η = 2·lr/P each), recorded at the printed steps and ``n_log``
     log-spaced ones, for seeds 0..``seeds``−1.
+
+    Examples
+    --------
+    >>> spec = SeedNotebook()
+    >>> (spec.n_in, spec.width, spec.n_out, spec.n_samples), spec.eta(spec.notebook_lr_main)
+    ((100, 20, 10, 1000), 0.02)
+    >>> spec.assign(["steps=500"]).steps
+    500
     """
 
     n_in: int = 100
@@ -99,10 +107,24 @@ class SeedNotebook(Spec):
 
     @classmethod
     def quick(cls):
+        """The notebook's sizes with 2,000 main steps and 5 seeds: the smoke tests' grid.
+
+        Examples
+        --------
+        >>> q = SeedNotebook.quick()
+        >>> q.steps, q.seeds, q.n_samples
+        (2000, 5, 1000)
+        """
         return cls(steps=2_000, seeds=5)
 
     def eta(self, lr_notebook: float) -> float:
-        """η of a notebook ``lr`` at this spec's P."""
+        """η = 2·lr/P of a notebook ``lr`` at this spec's P = ``n_samples``.
+
+        Examples
+        --------
+        >>> SeedNotebook().eta(10.0), SeedNotebook(n_samples=40).eta(1.0)
+        (0.02, 0.05)
+        """
         return eta_from_notebook(lr_notebook, self.n_samples)
 
 

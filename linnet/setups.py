@@ -173,11 +173,29 @@ class LinearTeacher(Spec):
 
     @classmethod
     def quick(cls):
+        """Two seeds and 40 records, the full ``steps``: the smoke tests' grid.
+
+        Examples
+        --------
+        >>> q = LinearTeacher.quick()
+        >>> q.seeds, q.records, q.steps == LinearTeacher().steps
+        (2, 40, True)
+        """
         return cls(seeds=2, records=40)
 
 
 class TeacherRun(NamedTuple):
-    """One run of :func:`teacher_runs` with what its theory needs."""
+    """One run of :func:`teacher_runs` with what its theory needs.
+
+    ``stats`` are the statistics of the run's own teacher task, ``traj`` its gradient-descent
+    trajectory and ``u0`` (r,) the initial strength of each of the r teacher modes.
+
+    Examples
+    --------
+    >>> run = teacher_runs(LinearTeacher(steps=10, seeds=1, records=2, inits=("aligned",)))[0]
+    >>> run.init, run.init_scale, run.seed, run.traj.step.tolist(), run.u0.tolist()
+    ('aligned', 0.001, 0, [0, 1, 10], [0.001, 0.001, 0.001, 0.001, 0.001])
+    """
 
     init: str
     init_scale: float
@@ -187,7 +205,15 @@ class TeacherRun(NamedTuple):
     u0: np.ndarray  # (r,) initial strength the theory starts each mode from
 
     def columns(self, spec: LinearTeacher) -> dict:
-        """The run's key columns: experiment, width, init, init_scale, lr, seed."""
+        """The run's key columns: experiment, width, init, init_scale, lr, seed.
+
+        Examples
+        --------
+        >>> spec = LinearTeacher(steps=10, seeds=1, records=2, inits=("random",))
+        >>> teacher_runs(spec)[0].columns(spec)  # doctest: +NORMALIZE_WHITESPACE
+        {'experiment': 'linear_teacher', 'width': 32, 'init': 'random', 'init_scale': 0.001,
+         'lr': 0.01, 'seed': 0}
+        """
         return {"experiment": "linear_teacher", "width": spec.width, "init": self.init,
                 "init_scale": self.init_scale, "lr": spec.lr, "seed": self.seed}
 
@@ -214,7 +240,19 @@ def _teacher_run(spec: LinearTeacher, init: str, seed: int, record_steps) -> Tea
 
 
 def teacher_runs(spec: LinearTeacher) -> list[TeacherRun]:
-    """Every (init, seed) run of ``spec``, init-major; see :class:`LinearTeacher`."""
+    """Every (init, seed) run of ``spec``, init-major; see :class:`LinearTeacher`.
+
+    Each is recorded at the same ``spec.records`` log-spaced steps of 0..``spec.steps``
+    (:func:`linnet.train.log_steps`).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> spec = dataclasses.replace(LinearTeacher.quick(), steps=10, records=3)
+    >>> runs = teacher_runs(spec)
+    >>> [(r.init, r.seed) for r in runs], runs[0].traj.step.tolist()
+    ([('aligned', 0), ('aligned', 1), ('random', 0), ('random', 1)], [0, 1, 3, 10])
+    """
     record = train.log_steps(spec.steps, spec.records)
     return [_teacher_run(spec, init, seed, record) for init in spec.inits
             for seed in range(spec.seeds)]

@@ -47,6 +47,9 @@ MODULES = (
     "linnet.sweep.execution",
     "linnet.sweep.signals",
     "linnet.cli",
+    "linnet.experiment",
+    "linnet.setups",
+    "linnet.notebook",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a
