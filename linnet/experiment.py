@@ -394,9 +394,11 @@ def parse_args(name: str, doc: str | None, spec_type: type[Spec], argv=None, *,
     ... class Demo(Spec):
     ...     lr: float = 0.01
     ...     seeds: int = 8
-    >>> args = parse_args("demo", None, Demo, ["--set", "lr=0.005", "--out", "/tmp/demo.csv"])
-    >>> args.spec, str(args.out)
-    (Demo(lr=0.005, seeds=8), '/tmp/demo.csv')
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     args = parse_args("demo", None, Demo, ["--set", "lr=0.005", "--out", f"{folder}/demo.csv"])
+    ...     print(args.spec, args.out.name)
+    Demo(lr=0.005, seeds=8) demo.csv
     """
     p = parser(name, doc, spec_type, data=data)
     ns = p.parse_args(argv)
@@ -477,12 +479,12 @@ def write(table: pd.DataFrame, path, spec: Spec) -> Path:
     ... class Demo(Spec):
     ...     seeds: int = 2
     ...     schema = Schema(keys=("seed",), columns=("loss",))
-    >>> out = Path(tempfile.mkdtemp()) / "demo.csv"
-    >>> print(write(pd.DataFrame({"loss": [0.5, 0.25], "seed": [1, 0]}), out, Demo()).read_text())
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write(pd.DataFrame({"loss": [0.5, 0.25], "seed": [1, 0]}), Path(folder) / "demo.csv", Demo())
+    ...     print(out.read_text(), end="")
     seed,loss,seeds
     0,0.25,2
     1,0.5,2
-    <BLANKLINE>
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"spec must be an experiment.Spec; got {type(spec).__name__}")

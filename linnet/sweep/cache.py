@@ -141,13 +141,15 @@ class Cache:
     --------
     >>> import pandas as pd, tempfile
     >>> from linnet.sweep import RunConfig
-    >>> cache = Cache(tempfile.mkdtemp())
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> cache = Cache(folder.name)
     >>> c = RunConfig()
     >>> cache.read(c) is None  # not computed yet
     True
     >>> cache.write(c, entry(c, pd.DataFrame({"step": [0]})))
     >>> cache.read(c)
     'step\\n0\\n'
+    >>> folder.cleanup()
     """
 
     def __init__(self, folder, func: Callable | None = None):
