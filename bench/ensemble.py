@@ -89,8 +89,9 @@ def main(argv=None) -> int:
     blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
     # "auto": the compiled numba kernel when numba is installed (linnet[fast]), else numpy.
     kernel = kernels.choose("auto")
+    threads = kernels.n_threads(K, per_thread=kernels.MIN_MEMBERS_PER_THREAD[kernel])
     print(f"sizes N={N} H={H} M={M} P={P}, members K={K}, steps {steps}, BLAS threads {blas}, "
-          f"ensemble threads {kernels.n_threads(K)}, kernel {kernel}")
+          f"ensemble threads {threads}, kernel {kernel}")
     if kernel == "numba":  # compile (or load the cache) outside the timings
         train.gradient_descent(ws, stats, lr, 1)
     big = large_product_rate()

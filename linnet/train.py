@@ -218,8 +218,9 @@ def gradient_descent(
     kernel : {"auto", "numpy", "numba"}
         Which implementation runs the steps (linnet.kernels): ``"numpy"`` (batched numpy),
         ``"numba"`` (compiled loops, any depth and statistics; needs the optional extra
-        ``linnet[fast]``), or ``"auto"``: numba when installed, else numpy (the rule and its
-        measurements: :func:`linnet.kernels.choose`). Both compute the updates of
+        ``linnet[fast]``), or ``"auto"``: numba when installed, except for networks with
+        BLAS-sized products (10⁶ multiply-adds per member and step), else numpy (the rule and
+        its measurements: :func:`linnet.kernels.choose`). Both compute the updates of
         ``linnet._reference.gradient_descent`` and agree up to round-off.
 
     Returns
@@ -252,7 +253,8 @@ def gradient_descent(
     lr = _check_lr(lr, lead)
     rec = _check_record(record_steps, steps)
     K = int(np.prod(lead, dtype=np.int64))
-    name = kernels.choose(kernel)
+    widths = (weights[0].shape[-1],) + tuple(W.shape[-2] for W in weights)
+    name = kernels.choose(kernel, widths=widths, white=stats.is_white)
     flat = [W.reshape((K,) + W.shape[-2:]) for W in weights]
     bar = _progress(steps, progress)
     try:

@@ -129,7 +129,7 @@ def test_threads_and_blocks_change_no_number(monkeypatch, kernel):
     lr = np.geomspace(0.05, 2.0, 24) * train.stability_bound(float(stats.modes.s[0]), 2)
     runs = []
     for n, block_bytes in [(1, 1 << 40), (3, 1 << 40), (1, 1), (2, 20_000)]:
-        monkeypatch.setattr(kernels, "n_threads", lambda members, n=n: n)
+        monkeypatch.setattr(kernels, "n_threads", lambda members, n=n, **_: n)
         # One block ... one per member.
         monkeypatch.setattr(numpy_kernel, "_BLOCK_BYTES", block_bytes)
         runs.append(train.gradient_descent(ws, stats, lr, 150, keep_weights=True, kernel=kernel))

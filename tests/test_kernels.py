@@ -150,3 +150,38 @@ def test_the_comparison_catches_a_wrong_step():
                                    kernel="numpy")
     with pytest.raises(AssertionError, match="relative difference"):
         _kernels.assert_agree(wrong, ref, sens)
+
+
+def test_size_independent_kernel_gives_a_member_the_same_bits_in_any_group(monkeypatch):
+    """Sweeps cut configurations into groups of any size and run each group with
+    kernels.size_independent_kernel(): a member alone, in a group of 8 (in another place,
+    among other members) and shared over 1 or 2 threads must give identical bits, or a table
+    would depend on how its configurations were grouped."""
+    from linnet import kernels
+
+    widths = WIDTHS["L2"]
+    X, Y = _data(0, widths[0], widths[-1], False)
+    stats = Statistics.from_data(X, Y)
+    rng = rng_for("test_kernels", "groups")
+    ws = network.stack([network.init_gaussian(widths, s, rng=rng) for s in np.geomspace(0.1, 0.7, 8)])
+    lr = np.geomspace(0.1, 4.0, 8) * train.stability_bound(stats, 2)  # some members diverge
+    kernel = kernels.size_independent_kernel()
+    opts = dict(record_steps=np.arange(0, 151, 10), keep_weights=True, kernel=kernel)
+    order = np.array([5, 2, 7, 0, 3, 6, 1, 4])
+    runs = []
+    for n in (1, 2):
+        monkeypatch.setattr(kernels, "n_threads", lambda members, n=n, **_: n)
+        runs.append(train.gradient_descent(tuple(W[order] for W in ws), stats, lr[order], 150, **opts))
+    for k in range(8):
+        alone = train.gradient_descent(tuple(W[k] for W in ws), stats, lr[k], 150, **opts)
+        for group in runs:
+            i = int(np.flatnonzero(order == k)[0])
+            np.testing.assert_array_equal(group.loss[:, i], alone.loss)
+            np.testing.assert_array_equal(group.product[:, i], alone.product)
+            assert group.diverged_step[i] == alone.diverged_step
+            for Wg, Wa in zip(group.weights, alone.weights):
+                np.testing.assert_array_equal(Wg[i], Wa)
+            for Hg, Ha in zip(group.history, alone.history):
+                for a, b in zip(Hg, Ha):
+                    np.testing.assert_array_equal(a[i], b)
+    assert runs[0].diverged.any() and not runs[0].diverged.all()  # both kinds exercised

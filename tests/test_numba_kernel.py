@@ -201,7 +201,7 @@ def test_threads_and_progress_bar_change_no_number(monkeypatch):
     lr = np.geomspace(0.05, 2.0, 20) * train.stability_bound(float(stats.modes.s[0]), 2)
     runs = []
     for n, progress in [(1, False), (2, False), (3, True)]:
-        monkeypatch.setattr(kernels, "n_threads", lambda members, n=n: n)
+        monkeypatch.setattr(kernels, "n_threads", lambda members, n=n, **_: n)
         runs.append(train.gradient_descent(ws, stats, lr, 250, keep_weights=True,
                                            progress=progress, kernel="numba"))
     _assert_same_run(runs[0], runs[1], 0)
@@ -214,8 +214,13 @@ def test_zero_steps_and_auto_choice():
     a = train.gradient_descent(ws, stats, 0.1, 0, kernel="numba")
     b = train.gradient_descent(ws, stats, 0.1, 0, kernel="numpy")
     _assert_same_run(a, b, TOL)
-    # With numba installed "auto" is the compiled kernel, for every size (kernels.choose).
+    # With numba installed "auto" is the compiled kernel, for every ensemble size, unless a
+    # product reaches BLAS's sizes (kernels.choose: 10^6 multiply-adds per member and step).
     assert kernels.choose("auto") == "numba"
+    assert kernels.choose("auto", widths=(100, 20, 10), white=False) == "numba"  # 10^5
+    assert kernels.choose("auto", widths=(784, 20, 10), white=False) == "numpy"  # 6·10^6
+    assert kernels.choose("auto", widths=(100, 400, 100)) == "numpy"  # 4·10^6
+    assert kernels.choose("numba", widths=(784, 20, 10), white=False) == "numba"  # asked for
     assert kernels.choose("numpy") == "numpy"
     assert [train.gradient_descent(ws[:k] if k > 1 else tuple(W[0] for W in ws), stats, 0.1,
                                    0).extra["kernel"] for k in (1, 3)] == ["numba", "numba"]

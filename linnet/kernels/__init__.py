@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Layout", "Records", "choose", "size_independent_kernel", "run"]
+__all__ = ["Layout", "Records", "choose", "largest_product", "size_independent_kernel", "run"]
 
 #: Names of the kernels ``gradient_descent(kernel=...)`` accepts ("numba" is the compiled one).
 KERNELS = ("auto", "numpy", "numba")
@@ -130,25 +130,70 @@ def _compiled_available() -> bool:
     return True
 
 
-def choose(kernel: str) -> str:
+#: Multiply-adds per member in a step's largest product from which ``kernel="auto"`` picks
+#: the numpy kernel: there BLAS's blocked products beat the compiled row loops (measured in
+#: :func:`choose`).
+NUMPY_FROM_MULTIPLY_ADDS = 1_000_000
+
+
+def largest_product(widths, white: bool = True) -> int:
+    r"""Multiply-adds of the largest product in one step of one member.
+
+    A step of a network with widths :math:`(n_1, \dots, n_{L+1})` = (N, ..., M) multiplies
+    M-row matrices by each layer, :math:`M n_{l+1} n_l` multiply-adds, and, for correlated
+    inputs, :math:`D\Sigma_{11}`, :math:`M N^2`.
+
+    Examples
+    --------
+    >>> from linnet import kernels
+    >>> kernels.largest_product((100, 20, 10)), kernels.largest_product((100, 20, 10), white=False)
+    (20000, 100000)
+    """
+    w = [int(n) for n in widths]
+    M = w[-1]
+    layers = max(a * b for a, b in zip(w[:-1], w[1:]))
+    return M * max(layers, 0 if white else w[0] * w[0])
+
+
+def choose(kernel: str, *, widths=None, white: bool = True) -> str:
     """The kernel that runs: "numba" (compiled) or "numpy".
 
-    ``kernel="auto"`` picks the compiled kernel whenever numba is installed, for any depth,
-    statistics and number of members: measured, it is never slower. Paired runs in one
-    process (alternating the kernels, best of 4; Intel Xeon, AVX-512, 2
-    cores shared with other jobs, load average 4.5-5.2), µs per step, numpy / compiled:
+    ``kernel="auto"`` picks the compiled kernel where numba is installed, unless the network
+    (``widths`` = (N, hidden..., M), ``white`` whether Σ11 = I) has a product of at least
+    :data:`NUMPY_FROM_MULTIPLY_ADDS` multiply-adds per member and step
+    (:func:`largest_product`): there BLAS is faster. Without ``widths`` it picks the compiled
+    kernel. The number of members does not enter: the compiled kernel shares members over
+    threads from two members on (:func:`n_threads`), which keeps it ahead at every ensemble
+    size where it is ahead alone.
 
-    ==========================  =======  ========
-    100-20-10, one network         26.1       8.2
-    100-20-10, 8 members          113.5     112.3
-    100-20-10, 64 members         891.2     913.2   (2 threads each; equal within the noise)
-    depth 32 × width 100         2000.9    1789.0
-    100-400-100, one network     6396.6    1526.4
-    ==========================  =======  ========
+    Measured on an Intel Xeon (AVX-512, 2 cores), quiet (load average 0.4-0.7), paired runs
+    in one process (alternating the kernels, best of 3-4), µs per step, numpy / compiled
+    (largest product in multiply-adds; K members; "corr." = correlated inputs):
 
-    So no rule on sizes is needed, and none on the CPU: on an AVX2 machine the compiled loops
-    are vectorised for AVX2 while BLAS's small products lose as much (bench/run_all.py prints
-    both code generations).
+    =====================================  =========  =======  ========  ========
+    network                                  product   K        numpy     compiled
+    =====================================  =========  =======  ========  ========
+    100-20-10                                  2·10⁴   1          17.8       6.4
+    100-20-10                                  2·10⁴   4          33.8      15.9
+    100-20-10                                  2·10⁴   8          52.2      32.8
+    100-20-10                                  2·10⁴   64        572.5     298.3
+    100-20-10 corr.                            1·10⁵   1          23.9      13.1
+    100-20-10 corr.                            1·10⁵   8          79.2      51.9
+    100-20-10 corr.                            1·10⁵   64        684.5     483.2
+    depth 32 × width 100                       1·10⁵   1         986.3     944.9
+    depth 4 × width 100                        1·10⁵   1          72.7      77.4
+    784-20-10                                1.6·10⁵   1          45.1      56.9
+    200-20-10 corr.                            4·10⁵   1          38.6      34.7
+    100-200-100                                2·10⁶   1         254.6     348.7
+    100-400-100                                4·10⁶   1         494.5     740.2
+    784-20-10 corr. (MNIST-like)               6·10⁶   1         371.6     669.7
+    784-20-10 corr. (MNIST-like)               6·10⁶   8        2911.1    6302.2
+    =====================================  =========  =======  ========  ========
+
+    (K = 4 and 8 with the compiled kernel on two threads.) Below 10⁵ the compiled kernel is
+    1.3-2.8x faster; from 10⁵ to 10⁶ the two are within ±25 %; from 10⁶ numpy is 1.4-2.2x
+    faster. On an AVX2 machine both sides lose alike (the compiled loops and BLAS's kernels
+    are both vectorised for AVX2; bench/run_all.py prints both code generations).
 
     Examples
     --------
@@ -157,11 +202,16 @@ def choose(kernel: str) -> str:
     'numpy'
     >>> kernels.choose("auto") in ("numba", "numpy")  # "numba" where numba is installed
     True
+    >>> kernels.choose("auto", widths=(784, 20, 10), white=False)  # BLAS-sized products
+    'numpy'
     """
     if kernel not in KERNELS:
         raise ValueError(f'kernel must be "auto", "numpy" or "numba"; got {kernel!r}')
     if kernel == "numpy":
         return "numpy"
+    if kernel == "auto" and widths is not None and \
+            largest_product(widths, white) >= NUMPY_FROM_MULTIPLY_ADDS:
+        return "numpy"  # decided without importing numba
     if _compiled_available():
         return "numba"
     if kernel == "numba":
@@ -175,19 +225,31 @@ def size_independent_kernel() -> str:
 
     For callers whose results must not depend on how runs are grouped into ensembles (sweeps
     cut configurations into chunks of varying size): two kernels agree only to round-off, so
-    one kernel must serve every group for tables to be byte-identical. :func:`choose` depends
-    on nothing but numba's presence, so this is ``choose("auto")``.
+    one kernel must serve every group for tables to be byte-identical. Without ``widths``,
+    :func:`choose` depends on nothing but numba's presence, so this is ``choose("auto")``:
+    the compiled kernel, whose members' numbers do not depend on their group (one member per
+    work unit, every sum in a fixed order), wherever numba is installed.
+
+    Examples
+    --------
+    >>> from linnet import kernels
+    >>> kernels.size_independent_kernel() == kernels.choose("auto")
+    True
     """
     return choose("auto")
 
 
-#: Members per thread below which splitting an ensemble over threads does not pay.
-_MIN_MEMBERS_PER_THREAD = 8
+#: Members per thread below which splitting an ensemble over threads does not pay, by
+#: kernel: the numpy kernel's small products hold the GIL, so it needs blocks of 8; the
+#: compiled kernel releases it, and two members per thread already run 1.6x faster on two
+#: threads than on one (100-20-10, 4 members: 25.8 -> 15.9 µs per step; kernels.choose).
+MIN_MEMBERS_PER_THREAD = {"numpy": 8, "numba": 2}
 
 
-def n_threads(members: int) -> int:
+def n_threads(members: int, *, per_thread: int = MIN_MEMBERS_PER_THREAD["numpy"]) -> int:
     """Threads for an ensemble: as many as BLAS may use here (respects threadpoolctl limits,
-    and joblib/dask workers, which pin BLAS to one thread), at most one per 8 members.
+    and joblib/dask workers, which pin BLAS to one thread), at most one per ``per_thread``
+    members (:data:`MIN_MEMBERS_PER_THREAD` of the kernel).
 
     Examples
     --------
@@ -195,7 +257,7 @@ def n_threads(members: int) -> int:
     >>> kernels.n_threads(1)
     1
     """
-    if members < 2 * _MIN_MEMBERS_PER_THREAD:
+    if members < 2 * per_thread:
         return 1
     try:
         from threadpoolctl import threadpool_info
@@ -208,14 +270,14 @@ def n_threads(members: int) -> int:
         n = min(n, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         n = min(n, os.cpu_count() or 1)
-    return max(1, min(n, members // _MIN_MEMBERS_PER_THREAD))
+    return max(1, min(n, members // per_thread))
 
 
 def run(weights, stats, lr, steps: int, rec: np.ndarray, *, keep_weights: bool,
         kernel: str, bar=None, threads: int | None = None) -> tuple[Records, Layout]:
     """Run K members (``weights`` layers (K, n_{l+1}, n_l), ``lr`` (K,)) with ``kernel``
     ("numpy" or "numba", from :func:`choose`) over ``threads`` threads (default
-    :func:`n_threads`); return their records and the layout of their flat weights.
+    :func:`n_threads` for the kernel); return their records and the layout of their flat weights.
 
     ``rec`` (T,) are the sorted record steps in [0, steps]; ``bar`` an optional tqdm bar.
     :func:`linnet.train.gradient_descent` validates and calls this.
@@ -234,7 +296,7 @@ def run(weights, stats, lr, steps: int, rec: np.ndarray, *, keep_weights: bool,
     layout = Layout.of(weights)
     K = weights[0].shape[0]
     out = Records.start(layout.flatten(weights, K), rec.size, stats.n_out, stats.n_in, keep_weights)
-    n = n_threads(K) if threads is None else threads
+    n = n_threads(K, per_thread=MIN_MEMBERS_PER_THREAD[kernel]) if threads is None else threads
     if kernel == "numba":
         from .compiled import run_members as work
         units = [np.array([k]) for k in range(K)]
