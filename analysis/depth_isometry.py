@@ -196,9 +196,10 @@ def _rows(*, columns, depth, lrs, factors, bound, spec, init, seed, source, resu
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, DepthIsometry, argv, data=True)
-    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+    # A damaged file in the folder, or a --set value the run cannot use: one line, exit 2.
+    with experiment.user_errors(args):
         task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
-    table = depth_table(stats, columns, args.spec)
+        table = depth_table(stats, columns, args.spec)
     experiment.write(table, args.out, args.spec)
     best = table[table.best & (table.source == "simulation")]
     summary = best.pivot_table(index="depth", columns="init", values="learning_step")

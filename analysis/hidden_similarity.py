@@ -91,7 +91,7 @@ def similarity_table(task, stats, columns, spec: HiddenSimilarity) -> pd.DataFra
     weights = network.stack(inits)
     tr = train.gradient_descent(weights, stats, lr, steps, record_steps=rec, keep_weights=True)
     if np.any(tr.diverged):  # η·s1 ≈ 0.01: impossible unless something is broken
-        raise RuntimeError(tr.message)
+        raise ValueError(tr.message)
     k = min(modes.rank, spec.width)
     for i, (init, seed) in enumerate(members):
         W1 = np.stack([h[0][i] for h in tr.history])  # (T, H, N)
@@ -113,9 +113,10 @@ def similarity_table(task, stats, columns, spec: HiddenSimilarity) -> pd.DataFra
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, HiddenSimilarity, argv, data=True)
-    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+    # A damaged file in the folder, or a --set value the run cannot use: one line, exit 2.
+    with experiment.user_errors(args):
         task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
-    table = similarity_table(task, stats, columns, args.spec)
+        table = similarity_table(task, stats, columns, args.spec)
     experiment.write(table, args.out, args.spec)
     last = table[table.step == table.step.max()]
     piv = last.pivot_table(index=["init", "seed", "class_i", "class_j"], columns="source",

@@ -105,7 +105,7 @@ def scale_rows(spec: InitRegimes, stats, c: float) -> list[pd.DataFrame]:
     inits = [init_weights(f, c, seed, stats) for f, seed in members]
     tr = train.gradient_descent(network.stack(inits), stats, lr, steps, record_steps=rec)
     if np.any(tr.diverged):  # η is far below the bound; a diverged run would be a bug
-        raise RuntimeError(tr.message)
+        raise ValueError(tr.message)
     t = rec * lr
     frames = []
     for i, (family, seed) in enumerate(members):
@@ -132,7 +132,8 @@ def regimes_table(spec: InitRegimes) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, InitRegimes, argv)
-    table = regimes_table(args.spec)
+    with experiment.user_errors(args):  # e.g. a --set value the run cannot use: one line
+        table = regimes_table(args.spec)
     experiment.write(table, args.out, args.spec)
     th = table[table.source == "theory"]
     summary = th.groupby(["init", "theory", "init_scale"]).max_error.median().unstack("init_scale")

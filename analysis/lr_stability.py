@@ -115,7 +115,8 @@ def stability_table(spec: LrStability) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, LrStability, argv)
-    table = stability_table(args.spec)
+    with experiment.user_errors(args):  # e.g. a --set value the run cannot use: one line
+        table = stability_table(args.spec)
     experiment.write(table, args.out, args.spec)
     summary = table.groupby(["depth", "state"]).lr_ratio.agg(["min", "max", "count"])
     print(f"wrote {args.out} ({len(table)} rows); η/bound range of each state:\n{summary}")

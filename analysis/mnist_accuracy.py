@@ -103,7 +103,7 @@ def train_rows(experiment, task, stats, columns, *, width, seeds, lr, steps, n_r
     weights = network.stack(inits)
     traj = train.gradient_descent(weights, stats, lr, steps, record_steps=train.log_steps(steps, n_record))
     if np.any(traj.diverged):  # η far below 1/s1 ≈ 1.8: divergence would be a bug
-        raise RuntimeError(traj.message)
+        raise ValueError(traj.message)
     ev = evaluate(traj.product, task, stats)  # each (T, K)
     T, K = traj.loss.shape
     return pd.DataFrame({
@@ -128,9 +128,10 @@ def accuracy_table(task, stats, columns, spec: MnistAccuracy) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, MnistAccuracy, argv, data=True)
-    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+    # A damaged file in the folder, or a --set value the run cannot use: one line, exit 2.
+    with experiment.user_errors(args):
         task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
-    table = accuracy_table(task, stats, columns, args.spec)
+        table = accuracy_table(task, stats, columns, args.spec)
     experiment.write(table, args.out, args.spec)
     opt = table[table.source == "optimum"].iloc[0]
     print(f"wrote {args.out} ({len(table)} rows); {columns['dataset']}: optimum W* = Σ31 has "

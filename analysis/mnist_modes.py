@@ -77,7 +77,7 @@ def run(stats, spec: MnistModes, seeds, record_steps):
     traj = train.gradient_descent(weights, stats, spec.lr, int(record_steps[-1]),
                                   record_steps=record_steps)
     if np.any(traj.diverged):  # impossible at η·s1 ≈ 0.01; a table built on it would be wrong
-        raise RuntimeError(traj.message)
+        raise ValueError(traj.message)
     u0 = theory.effective_initial_strength(weights, stats.modes)  # (K, r)
     return traj, u0
 
@@ -125,9 +125,10 @@ def mode_table(stats, columns, spec: MnistModes) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, MnistModes, argv, data=True)
-    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+    # A damaged file in the folder, or a --set value the run cannot use: one line, exit 2.
+    with experiment.user_errors(args):
         task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
-    table = mode_table(stats, columns, args.spec)
+        table = mode_table(stats, columns, args.spec)
     experiment.write(table, args.out, args.spec)
     s = stats.modes.s
     print(f"wrote {args.out} ({len(table)} rows); s = {np.array2string(s, precision=4)}; "

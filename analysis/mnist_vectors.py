@@ -65,9 +65,10 @@ def vector_table(task, stats, columns) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, MnistVectors, argv, data=True)
-    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+    # A damaged file in the folder, or a --set value the run cannot use: one line, exit 2.
+    with experiment.user_errors(args):
         task, stats, columns = setups.whitened_mnist(args.spec.dataset, args.data_dir)
-    table = vector_table(task, stats, columns)
+        table = vector_table(task, stats, columns)
     experiment.write(table, args.out, args.spec)
     print(f"wrote {args.out} ({len(table)} rows)")
     return 0

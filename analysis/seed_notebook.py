@@ -84,7 +84,8 @@ class SeedNotebookTable(notebook.SeedNotebook):
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, SeedNotebookTable, argv)
-    table = notebook.simulate(args.spec, progress=args.progress)
+    with experiment.user_errors(args):  # e.g. a --set value the run cannot use: one line
+        table = notebook.simulate(args.spec, progress=args.progress)
     experiment.write(table, args.out, args.spec)
     summary = table.groupby("experiment").agg(lr=("lr", "first"), seeds=("seed", "nunique"))
     summary["diverged"] = table.groupby(["experiment", "seed"]).diverged.first().groupby("experiment").sum()

@@ -1,7 +1,7 @@
 r"""The seed notebook replayed: its own draws, inputs and schedule, every number it printed beside linnet's.
 
 Writes ``results/<dataset>/seed_notebook_replay.csv``: one row per number the notebook printed
-(cells In[26]-In[33] of ``../shared/seed-notebook.txt``), in cell order, with the notebook's
+(cells In[26]-In[33] of ``docs/seed-notebook.txt``), in cell order, with the notebook's
 printed value (``notebook_value``), linnet's value of the same quantity in the notebook's
 convention (``value``) and in linnet's (``linnet_value``), and the losses at that step in both
 (``loss_nb`` = L_nb = 2 L, ``loss`` = L), followed by rows the notebook did not print
@@ -178,7 +178,7 @@ def replay(weights, stats: Statistics, steps: int, lrs=(1.0, 10.0)) -> dict:
     record = np.union1d(printed[printed >= 1], [steps + 1]) - 1  # steps of the loop, from 0
     loop = train.gradient_descent(first.weights, stats, etas[1], steps, record_steps=record)
     if np.any(loop.diverged):
-        raise RuntimeError(f"the replay diverged: {loop.message}")
+        raise ValueError(f"the replay diverged: {loop.message}")
     step = np.concatenate([[0], record + 1])
     return {"step": step, "time": np.where(step > 0, etas[0] + (step - 1) * etas[1], 0.0),
             "loss": np.concatenate([first.loss[:1], loop.loss]),

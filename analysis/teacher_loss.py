@@ -65,7 +65,8 @@ def loss_table(runs: list[TeacherRun], spec: TeacherLoss) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, TeacherLoss, argv)
-    table = loss_table(setups.teacher_runs(args.spec), args.spec)
+    with experiment.user_errors(args):  # e.g. a --set value the run cannot use: one line
+        table = loss_table(setups.teacher_runs(args.spec), args.spec)
     experiment.write(table, args.out, args.spec)
     print(f"wrote {args.out} ({len(table)} rows)")
     return 0

@@ -101,7 +101,8 @@ def mode_table(runs: list[TeacherRun], spec: TeacherModes) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, TeacherModes, argv)
-    table = mode_table(setups.teacher_runs(args.spec), args.spec)
+    with experiment.user_errors(args):  # e.g. a --set value the run cannot use: one line
+        table = mode_table(setups.teacher_runs(args.spec), args.spec)
     experiment.write(table, args.out, args.spec)
     print(f"wrote {args.out} ({len(table)} rows)")
     return 0

@@ -24,6 +24,10 @@ from typing import NoReturn
 from . import __version__
 from .data import sources
 
+# What `linnet --help` says: the module docstring's first two paragraphs (the rest is for
+# developers).
+_DESCRIPTION = "\n\n".join(__doc__.split("\n\n")[:2])
+
 __all__ = ["main", "Parser", "help_text", "check_output_file", "check_output_folder", "usage_error"]
 
 
@@ -252,7 +256,7 @@ def build_parser() -> Parser:
     >>> args.command, args.lr, args.seeds
     ('sweep', [0.1, 0.2], 3)
     """
-    parser = Parser(prog="linnet", description=help_text(__doc__),
+    parser = Parser(prog="linnet", description=help_text(_DESCRIPTION),
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"linnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -431,5 +435,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
+        print(f"\n{parser.prog}: error: a command is required (download or sweep)", file=sys.stderr)
         return 2
     return args.func(args)

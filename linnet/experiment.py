@@ -412,8 +412,9 @@ def parse_args(name: str, doc: str | None, spec_type: type[Spec], argv=None, *,
 
 @contextlib.contextmanager
 def user_errors(args):
-    """Turn a ValueError or OSError raised by the user's input (a data folder, a file) into one
-    line on standard error and exit 2, for the script ``args`` were parsed for.
+    """Turn a ValueError or OSError raised by the user's input (a data folder, a file, a
+    parameter changed with ``--set`` that the run cannot use) into one line on standard error
+    and exit 2, for the script ``args`` were parsed for; the line names the ``--set`` values.
 
     Examples
     --------
@@ -428,7 +429,11 @@ def user_errors(args):
     try:
         yield
     except (ValueError, OSError) as exc:
-        cli.usage_error(getattr(args, "prog", "analysis"), exc)
+        # Parameters changed with --set are the likeliest cause of an error met during the run
+        # (a step that diverges, a spectrum below the initial strength): say which they were.
+        sets = getattr(args, "assignments", None)
+        hint = f" (with --set {' --set '.join(sets)})" if sets else ""
+        cli.usage_error(getattr(args, "prog", "analysis"), f"{exc}{hint}")
 
 
 def with_parameters(table: pd.DataFrame, spec: Spec) -> pd.DataFrame:

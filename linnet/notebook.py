@@ -1,4 +1,4 @@
-r"""The seed notebook's setting and conventions (``../shared/seed-notebook.txt``).
+r"""The seed notebook's setting and conventions (``docs/seed-notebook.txt``).
 
 Shared by ``analysis/seed_notebook.py`` (its run over many draws, whitened Gaussian inputs),
 ``analysis/mnist_seed_notebook.py`` (the same run on whitened MNIST) and

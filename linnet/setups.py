@@ -235,7 +235,7 @@ def _teacher_run(spec: LinearTeacher, init: str, seed: int, record_steps) -> Tea
         u0, scale = theory.effective_initial_strength(weights, stats.modes), spec.scale_random
     traj = train.gradient_descent(weights, stats, spec.lr, spec.steps, record_steps=record_steps)
     if traj.diverged:  # a table of mode strengths built on a diverged run would be meaningless
-        raise RuntimeError(f"{traj.message}; lower lr (η·s_max must stay below 1)")
+        raise ValueError(f"{traj.message}; lower lr (η·s_max must stay below 1)")
     return TeacherRun(init, scale, seed, stats, traj, u0)
 
 

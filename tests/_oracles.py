@@ -42,7 +42,7 @@ def central_differences(loss, weights, h):
 
 
 # ---------------------------------------------------------------------- the seed notebook
-# Its cells as written in ../shared/seed-notebook.txt (In[24]-In[31]), the reference that
+# Its cells as written in docs/seed-notebook.txt (In[24]-In[31]), the reference that
 # linnet's step mapping and replay are tested against (tests/test_seed_notebook*.py).
 def notebook_code(P: int):
     """The notebook's cells In[24], In[26], In[27] and In[28], as written (``P`` is its global).

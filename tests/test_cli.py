@@ -47,6 +47,7 @@ def _fake_idx_folder(folder: Path, n_train: int = 30, seed: int = 0) -> Path:
 def test_no_command_prints_help_and_exits_2():
     proc = _run()
     assert proc.returncode == 2 and "usage: linnet" in proc.stderr and "sweep" in proc.stderr
+    assert proc.stderr.rstrip().splitlines()[-1] == "linnet: error: a command is required (download or sweep)"
 
 
 def test_sweep_out_is_a_directory(tmp_path):

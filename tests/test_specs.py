@@ -79,6 +79,22 @@ def test_a_spec_field_of_an_unsupported_type_is_refused():
         experiment.parse_value("1", list, "x")
 
 
+@pytest.mark.parametrize("setting, message", [
+    ("lr=-1", "lr must be finite and > 0"),       # a value the library refuses
+    ("lr=1", "the loss became non-finite"),       # a step past the stability bound: divergence
+    ("n_out=30", "must be below s"),              # a spectrum that falls below the initial u0
+])
+def test_a_set_value_the_run_cannot_use_is_one_line(tmp_path, setting, message):
+    """Errors met during the run (not at parsing) are one line naming the --set values, exit 2."""
+    proc = subprocess.run([sys.executable, "analysis/teacher_modes.py", "--quick", "--set", setting,
+                           "--out", str(tmp_path / "t.csv"), "--no-progress"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert message in proc.stderr and f"(with --set {setting})" in proc.stderr
+    assert not (tmp_path / "t.csv").exists()  # nothing half-written
+
+
 def test_judging_command_records_lr_and_seeds(tmp_path):
     """analysis/teacher_modes.py --set lr=0.005 --set seeds=3 --out ... (the README's example)."""
     out = tmp_path / "teacher_modes_lr005.csv"
