@@ -12,6 +12,7 @@ restricted to W21's random row space.
 
 from __future__ import annotations
 
+import math
 import sys
 
 import _common
@@ -19,6 +20,14 @@ import _common
 NAME = "mnist_seed_notebook"
 LABELS = [("labels_small_init", "C0"), ("labels_notebook_init", "C3")]
 CEILING = 1e8  # diverged runs are drawn up to here and marked ×; a panel without any keeps its own scale
+# Legend names of the experiments (an experiment the table adds later is shown by its own name).
+DESCRIPTIONS = {
+    "notebook_schedule": "the notebook's step",
+    "half_notebook": "half the notebook's step",
+    "below_bound": "below the stability bound",
+    "labels_small_init": "small init, σ = 1e-3,",
+    "labels_notebook_init": "the notebook's N(0, 1) init,",
+}
 
 
 def _teacher_experiments(t):
@@ -43,12 +52,15 @@ def _panel(ax, t, experiments, column):
             # mark where it left the plot.
             y = gs[column].clip(upper=CEILING)
             ax.loglog(gs.step, y, color=color, linewidth=0.7, alpha=0.5,
-                      label=f"{experiment} (η={eta:g}): {n_div}/{n} diverged" if i == 0 else None)
+                      label=f"{DESCRIPTIONS.get(experiment, experiment)} (η = {eta:g}): "
+                            f"{n_div}/{n} diverged" if i == 0 else None)
             if gs.diverged.iloc[0]:
                 any_diverged = True
                 ax.plot(gs.step.iloc[-1], CEILING, "x", color=color, markersize=4)
     if any_diverged:  # room for the × marks above the clipped curves
         ax.set_ylim(top=CEILING * 10)
+        ax.annotate(f"diverged runs clipped at 1e{round(math.log10(CEILING))}, × at their last step", (0.99, 0.99),
+                    xycoords="axes fraction", ha="right", va="top", fontsize=7, color="0.35")
     ax.legend(fontsize=7, loc="lower left")
 
 
