@@ -122,13 +122,14 @@ def labels_rows(stats, spec: MnistSeedNotebook) -> pd.DataFrame:
 
 def notebook_table(args) -> pd.DataFrame:
     spec = args.spec
-    with experiment.user_errors(args):  # a damaged file in the folder: one line, exit 2
+    # A damaged file in the folder, or a --set value the run cannot use: one line, exit 2.
+    with experiment.user_errors(args):
         task, stats, columns = setups.whitened_mnist(spec.dataset, args.data_dir,
                                                      n_train=spec.n_train)
+        teacher = notebook.simulate(spec, mnist_inputs(task))
+        labels = labels_rows(stats, spec).assign(target="labels")
     del columns["n_test"]  # the test set plays no part here
-    teacher = notebook.simulate(spec, mnist_inputs(task))
     teacher = teacher.rename(columns={"dist_teacher": "dist_optimum"}).assign(target="teacher")
-    labels = labels_rows(stats, spec).assign(target="labels")
     table = pd.concat([teacher.drop(columns=["dataset"]), labels], ignore_index=True)
     return table.assign(**columns, min_loss=np.where(table.target == "labels", stats.min_loss(), 0.0),
                         s1_labels=stats.modes.s[0])

@@ -239,11 +239,8 @@ def replay_table(args) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, Replay, argv, data=True)
-    try:
+    with experiment.user_errors(args):  # the data set, or a --set value: one line, exit 2
         table = replay_table(args)
-    except (ValueError, FileNotFoundError) as exc:  # the data set: one line, not a traceback
-        print(f"analysis/{NAME}.py: error: {exc}", file=sys.stderr)
-        return 2
     experiment.write(table, args.out, args.spec)
     with pd.option_context("display.float_format", "{:.6g}".format, "display.width", 120):
         print(table[["cell", "quantity", "step", "notebook_value", "value", "linnet_value"]]

@@ -234,7 +234,7 @@ def simulate(spec: SeedNotebook, inputs=whitened_gaussian_inputs, *,
 
 def schedule_frames(res: dict, record: np.ndarray, printed: np.ndarray, dist_column: str,
                     columns: dict, member_columns: dict | None = None) -> list[pd.DataFrame]:
-    """One frame per member of a :func:`linnet.setups.run_phases` result, rows after a divergence dropped.
+    """One frame per member of a :func:`linnet.setups.run_phases` result, rows from the divergence step on (whose loss is NaN) dropped.
 
     ``columns`` are the same in every row; ``member_columns`` map a name to a (K,) array of
     one value per member. The member index is the ``seed``; ``dist`` is named ``dist_column``;

@@ -324,10 +324,14 @@ def run_phases(weights, stats: Statistics, phases, record, target, *,
     for n_steps, eta in phases:
         local = record[(record >= start) & (record <= start + n_steps)] - start
         if alive.size:
+            # The phase's last step is always recorded (gradient_descent needs a step to record,
+            # and a phase may hold none of the requested ones); only `local` is copied out.
+            steps_run = np.union1d(local, [n_steps])
             traj = train.gradient_descent(tuple(W[alive] for W in ws), stats, eta, n_steps,
-                                          record_steps=local, keep_weights=True,
+                                          record_steps=steps_run, keep_weights=True,
                                           progress=progress)
-            _record_phase(out, np.searchsorted(record, local + start), alive, traj, target)
+            _record_phase(out, np.searchsorted(record, local + start), alive, traj, target,
+                          picks=np.searchsorted(steps_run, local))
             bad = np.asarray(traj.diverged)
             div_step[alive[bad]] = traj.diverged_step[bad] + start
             for W, Wn in zip(ws, traj.weights):
@@ -341,11 +345,12 @@ def run_phases(weights, stats: Statistics, phases, record, target, *,
     return out
 
 
-def _record_phase(out: dict, rows, alive, traj, target) -> None:
-    """Copy one phase's records of the ``alive`` members into the rows ``rows`` of ``out``."""
+def _record_phase(out: dict, rows, alive, traj, target, *, picks) -> None:
+    """Copy the records ``picks`` of one phase's ``alive`` members into the rows ``rows`` of ``out``."""
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged member is inf/NaN
-        for i, hist in zip(rows, traj.history):
+        for i, p in zip(rows, picks):
+            hist = traj.history[p]
             out["norm_W21"][i, alive] = np.linalg.norm(hist[0], axis=(-2, -1))
             out["norm_W32"][i, alive] = np.linalg.norm(hist[1], axis=(-2, -1))
-        out["dist"][rows[:, None], alive] = np.linalg.norm(target - traj.product, axis=(-2, -1))
-    out["loss"][rows[:, None], alive] = traj.loss
+        out["dist"][rows[:, None], alive] = np.linalg.norm(target - traj.product[picks], axis=(-2, -1))
+    out["loss"][rows[:, None], alive] = traj.loss[picks]

@@ -201,8 +201,8 @@ def gradient_descent(
     Parameters
     ----------
     weights : tuple of ndarray
-        Initial ``(W1, ..., WL)``, shapes (..., n_{l+1}, n_l); leading axes (K,) or more step
-        that many networks together (an ensemble).
+        Initial ``(W1, ..., WL)``, shapes (n_{l+1}, n_l), or (K, n_{l+1}, n_l) to step K
+        networks together (an ensemble).
     stats : Statistics
         The task (``Statistics.from_data(X, Y)``).
     lr : float or ndarray of the ensemble shape
@@ -268,25 +268,6 @@ def gradient_descent(
     return tr
 
 
-def size_independent_kernel(depth: int | None = None, stats: Statistics | None = None) -> str:
-    """The kernel that ``kernel="auto"`` picks whatever the ensemble's size.
-
-    ``depth`` and ``stats`` are accepted for the callers written when the choice depended on
-    them; it no longer does (the compiled kernel runs every depth and statistics).
-
-    For callers whose results must not depend on how runs are grouped into ensembles (sweeps
-    cut configurations into chunks of varying size): two kernels agree only to round-off, so
-    one kernel must serve every chunk for tables to be byte-identical.
-
-    Examples
-    --------
-    >>> from linnet import train
-    >>> train.size_independent_kernel() in ("numba", "numpy")
-    True
-    """
-    return kernels.size_independent_kernel()
-
-
 @dataclass
 class _Recorded:
     """A run's records in the Trajectory's order: ``loss`` (T, *lead), ``product``
@@ -349,30 +330,32 @@ def _sgd_loop(ws, stats, lr, steps, rec, keep_weights, progress, grad_fn):
     history = [] if keep_weights else None
     r = 0
     bar = _progress(steps, progress)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for k in range(steps + 1):
-            P = chain(ws)
-            loss = stats.loss(P)
-            bad = alive & ~np.isfinite(loss)
-            div_step = np.where(bad, k, div_step)
-            alive = alive & ~bad
-            if r < T and rec[r] == k:
-                # As the GD kernels: the divergence step's record holds its product and
-                # weights (with a NaN loss), later records are NaN.
-                shown = (alive | bad)[..., None, None]
-                losses[r] = np.where(alive, loss, np.nan)
-                products[r] = np.where(shown, P, np.nan)
-                if keep_weights:
-                    history.append(tuple(np.where(shown, W, np.nan) for W in ws))
-                r += 1
-            if k == steps or not np.any(alive):
-                break
-            for W, g in zip(ws, grad_fn(ws, k)):
-                W -= eta * (np.where(alive[..., None, None], g, 0.0) if lead else g)
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for k in range(steps + 1):
+                P = chain(ws)
+                loss = stats.loss(P)
+                bad = alive & ~np.isfinite(loss)
+                div_step = np.where(bad, k, div_step)
+                alive = alive & ~bad
+                if r < T and rec[r] == k:
+                    # As the GD kernels: the divergence step's record holds its product and
+                    # weights (with a NaN loss), later records are NaN.
+                    shown = (alive | bad)[..., None, None]
+                    losses[r] = np.where(alive, loss, np.nan)
+                    products[r] = np.where(shown, P, np.nan)
+                    if keep_weights:
+                        history.append(tuple(np.where(shown, W, np.nan) for W in ws))
+                    r += 1
+                if k == steps or not np.any(alive):
+                    break
+                for W, g in zip(ws, grad_fn(ws, k)):
+                    W -= eta * (np.where(alive[..., None, None], g, 0.0) if lead else g)
+                if bar is not None:
+                    bar.update(1)
+    finally:  # an interrupt (Ctrl-C) or an error mid-run still closes the bar
+        if bar is not None:
+            bar.close()
     return _trajectory(stats, lr, rec, _Recorded(losses, products, tuple(ws), div_step, history))
 
 

@@ -59,7 +59,7 @@ def test_member_equals_the_same_network_alone(white, widths, seed):
     rec = np.arange(0, steps + 1, 7)
     # One kernel for both: with numba for the ensemble and numpy alone, members near the
     # bound amplify the kernels' different round-off to 1e-10 and more on an AVX2 CPU.
-    kernel = train.size_independent_kernel()
+    kernel = kernels.size_independent_kernel()
     ens = train.gradient_descent(ws, stats, lr, steps, record_steps=rec, keep_weights=True,
                                  kernel=kernel)
     for k in range(K):

@@ -224,7 +224,7 @@ def test_zero_steps_and_auto_choice():
     assert kernels.choose("numpy") == "numpy"
     assert [train.gradient_descent(ws[:k] if k > 1 else tuple(W[0] for W in ws), stats, 0.1,
                                    0).extra["kernel"] for k in (1, 3)] == ["numba", "numba"]
-    assert train.size_independent_kernel() == "numba"
+    assert kernels.size_independent_kernel() == "numba"
     assert train.gradient_descent(ws, stats, 0.1, 0).extra["kernel"] == "numba"
 
 

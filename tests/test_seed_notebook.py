@@ -150,3 +150,20 @@ def test_gauss_newton_sharpness_against_explicit_jacobian(nb, seed):
     # Ensemble axis: one value per member.
     both = nb.gauss_newton_sharpness((np.stack([W21, 2 * W21]), np.stack([W32, W32])))
     assert both.shape == (2,) and both[0] == pytest.approx(top, rel=1e-10)
+
+
+def test_run_phases_with_a_phase_that_records_nothing():
+    """A phase holding none of the recorded steps still runs (it crashed: gradient_descent got an
+    empty record), and the rows it does record equal those of a run recording every step."""
+    import numpy as np
+
+    from linnet import Statistics, network, setups
+
+    st = Statistics(np.eye(2), np.diag([2.0, 1.0]), 5.0)
+    w = network.stack([network.init_gaussian((2, 2, 2), 0.1, rng=np.random.default_rng(0))])
+    phases = [(10, 0.1), (10, 0.1), (100, 0.2)]  # the second phase holds no recorded step
+    some = setups.run_phases(w, st, phases, np.array([0, 5, 120]), np.diag([2.0, 1.0]))
+    every = setups.run_phases(w, st, phases, np.arange(121), np.diag([2.0, 1.0]))
+    for key in ("loss", "norm_W21", "norm_W32", "dist", "time"):
+        # records do not change the arithmetic: the same bits
+        np.testing.assert_array_equal(some[key], every[key][[0, 5, 120]])

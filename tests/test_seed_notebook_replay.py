@@ -173,8 +173,10 @@ def test_data_dir_option(tmp_path, run_script):
 def test_too_few_images_is_a_one_line_error(tmp_path, run_script, capsys):
     folder = _idx_folder(tmp_path / "idx", 300)
     out = tmp_path / "replay.csv"
-    assert run_script("analysis/seed_notebook_replay.py",
-                      ["--quick", "--data-dir", str(folder), "--out", str(out)]) == 2
+    with pytest.raises(SystemExit) as exc:  # experiment.user_errors: one line, exit 2
+        run_script("analysis/seed_notebook_replay.py",
+                   ["--quick", "--data-dir", str(folder), "--out", str(out)])
+    assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "first 1000 training images" in err and "300" in err
     assert not out.exists()

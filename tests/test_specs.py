@@ -95,6 +95,15 @@ def test_a_set_value_the_run_cannot_use_is_one_line(tmp_path, setting, message):
     assert not (tmp_path / "t.csv").exists()  # nothing half-written
 
 
+def test_a_set_value_the_mnist_notebook_cannot_use_is_one_line(tmp_path):
+    """mnist_seed_notebook ran its simulations outside the error handler (a traceback)."""
+    proc = subprocess.run([sys.executable, "analysis/mnist_seed_notebook.py", "--quick",
+                           "--set", "n_out=5", "--out", str(tmp_path / "t.csv"), "--no-progress"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "(with --set n_out=5)" in proc.stderr
+
+
 def test_judging_command_records_lr_and_seeds(tmp_path):
     """analysis/teacher_modes.py --set lr=0.005 --set seeds=3 --out ... (the README's example)."""
     out = tmp_path / "teacher_modes_lr005.csv"

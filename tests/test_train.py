@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linnet import Statistics, metrics, network, theory, train
+from linnet import Statistics, kernels, metrics, network, theory, train
 from linnet.data import teacher_task
 
 from _seeds import seeds
@@ -364,7 +364,7 @@ def test_large_ensemble_members_equal_their_runs_alone():
     # One kernel for the ensemble and the runs alone ("auto" would step 20 members with numba
     # and one with numpy, whose round-off the diverging members amplify by their growth;
     # tests/test_numba_kernel.py compares the two kernels with tolerances for that).
-    kernel = train.size_independent_kernel(2, stats)
+    kernel = kernels.size_independent_kernel()
     ens = train.gradient_descent(ws, stats, lr, 300, record_steps=rec, kernel=kernel)
     np.testing.assert_array_equal(np.flatnonzero(ens.diverged), [4, 13])
     for k in range(K):

@@ -163,8 +163,8 @@ def choose(kernel: str, *, widths=None, white: bool = True) -> str:
     :data:`NUMPY_FROM_MULTIPLY_ADDS` multiply-adds per member and step
     (:func:`largest_product`): there BLAS is faster. Without ``widths`` it picks the compiled
     kernel. The number of members does not enter: the compiled kernel shares members over
-    threads from two members on (:func:`n_threads`), which keeps it ahead at every ensemble
-    size where it is ahead alone.
+    threads from four members on, two per thread (:func:`n_threads`), which keeps it ahead at
+    every ensemble size where it is ahead alone.
 
     Measured on an Intel Xeon (AVX-512, 2 cores), quiet (load average 0.4-0.7), paired runs
     in one process (alternating the kernels, best of 3-4), µs per step, numpy / compiled
@@ -221,10 +221,12 @@ def choose(kernel: str, *, widths=None, white: bool = True) -> str:
 
 
 def size_independent_kernel() -> str:
-    """The kernel ``kernel="auto"`` picks whatever the ensemble's size.
+    """One kernel for every ensemble size and shape: the compiled kernel wherever numba is
+    installed, else numpy (``choose("auto")`` without ``widths``; with them, ``choose`` may
+    pick numpy for networks with very large products, which this never does).
 
     For callers whose results must not depend on how runs are grouped into ensembles (sweeps
-    cut configurations into chunks of varying size): two kernels agree only to round-off, so
+    cut configurations into groups of varying size): two kernels agree only to round-off, so
     one kernel must serve every group for tables to be byte-identical. Without ``widths``,
     :func:`choose` depends on nothing but numba's presence, so this is ``choose("auto")``:
     the compiled kernel, whose members' numbers do not depend on their group (one member per

@@ -122,8 +122,8 @@ def _loss(D, G, residual):
     """L⋆ + ½ Σ D∘G (G = D Σ11, or D itself for whitened inputs).
 
     The sum runs in eight interleaved partial sums (entry i into sum i mod 8), combined
-    pairwise, then the entries past the last multiple of 8: a fixed order, the same on every
-    CPU, and eight independent chains that LLVM packs into vectors, where one running sum is
+    pairwise, then the entries past the last multiple of 8: a fixed order (whether a
+    multiply-add is fused may differ between code generations), and eight independent chains that LLVM packs into vectors, where one running sum is
     a chain of dependent additions (measured 0.17 µs against 1.9 µs for 1,000 entries)."""
     d, e = D.ravel(), G.ravel()
     n = d.size - d.size % 8

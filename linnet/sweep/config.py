@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,21 +154,6 @@ class RunConfig:
         """
         return (self.experiment, self.dataset, self.data_dir, self.depth, self.width, self.init,
                 self.steps, self.records)
-
-    def group(self) -> tuple:
-        """The former name of :meth:`group_key` (linnet 0.1), kept for code that calls it.
-
-        Examples
-        --------
-        >>> import warnings
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", DeprecationWarning)
-        ...     RunConfig().group() == RunConfig().group_key()
-        True
-        """
-        warnings.warn("RunConfig.group() is now RunConfig.group_key() (a group is a set of "
-                      "configurations trained together)", DeprecationWarning, stacklevel=2)
-        return self.group_key()
 
     def data_fingerprint(self) -> str:
         """What the data is, for the cache key: ``analytic`` for the teacher, else the

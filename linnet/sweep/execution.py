@@ -54,8 +54,8 @@ def groups(configs: Iterable, batch_size: int) -> list[list]:
     """The groups a sweep trains: configurations of equal ``group_key()``, at most ``batch_size`` each.
 
     Groups are cut from the configurations alone, in their order, never from the number of
-    workers, so every backend computes the same numbers. A class without ``group_key`` (or
-    its former name ``group``) puts each configuration in a group of its own.
+    workers, so every backend computes the same numbers. A class without a ``group_key()``
+    method puts each configuration in a group of its own.
 
     Examples
     --------
@@ -66,8 +66,8 @@ def groups(configs: Iterable, batch_size: int) -> list[list]:
     batch_size = positive_int(batch_size, "batch_size")
     by_key: dict = {}
     for c in configs:
-        key = getattr(c, "group_key", None) or getattr(c, "group", None)
-        by_key.setdefault(key() if key is not None else id(c), []).append(c)
+        key = getattr(c, "group_key", None)
+        by_key.setdefault(key() if callable(key) else id(c), []).append(c)
     return [members[i:i + batch_size] for members in by_key.values()
             for i in range(0, len(members), batch_size)]
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import metrics, network, tables, train
+from .. import kernels, metrics, network, tables, train
 from ..stats import Statistics
 from .config import DATASETS, TEACHER, RunConfig, check_choice
 
@@ -156,7 +156,7 @@ def train_group(configs: Sequence[RunConfig], *, progress: bool = False) -> list
     rec = train.log_steps(c0.steps, c0.records)
     # One kernel for every group size, so that the number of workers (which changes how the
     # configurations are cut into groups) changes no digit of the table.
-    kernel = train.size_independent_kernel(c0.depth, stats)
+    kernel = kernels.size_independent_kernel()
     tr = train.gradient_descent(ws, stats, lr, c0.steps, record_steps=rec, progress=progress,
                                 kernel=kernel)
     return [_frame(c, i, tr, rec, test, data_source) for i, c in enumerate(configs)]
