@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["chain", "backprop"]
+__all__ = ["chain", "above", "backprop"]
 
 
 def chain(weights) -> np.ndarray:
@@ -19,6 +19,16 @@ def chain(weights) -> np.ndarray:
     for W in reversed(weights[:-1]):
         P = P @ W
     return P
+
+
+def above(weights) -> list:
+    """``S[l]`` = :math:`W_L \\cdots W_{l+2}` (0-based l), the product above layer l; ``None``
+    for the last layer. ``S[0] @ W1`` is :func:`chain` to the bit (the same association)."""
+    L = len(weights)
+    S = [None] * L
+    for l in range(L - 2, -1, -1):
+        S[l] = weights[l + 1] if S[l + 1] is None else S[l + 1] @ weights[l + 1]
+    return S
 
 
 def backprop(weights, X, Y) -> list[np.ndarray]:

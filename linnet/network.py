@@ -19,6 +19,7 @@ import numpy as np
 from ._random import random_orthogonal
 from ._validation import (as_float_array, check_modes, check_rng, check_samples, check_stats,
                           layer_arrays, positive_float, positive_int)
+from ._products import above as _above
 from ._products import backprop, chain
 
 if TYPE_CHECKING:  # annotations only: network needs nothing of linnet but validation (DESIGN.md)
@@ -237,7 +238,7 @@ def loss_from_stats(weights, stats: Statistics) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- gradients
-def layer_gradients(weights, G) -> list[np.ndarray]:
+def layer_gradients(weights, G, *, above=None) -> list[np.ndarray]:
     r"""Layer gradients from the end-to-end gradient: the chain rule of :math:`W = W_L\cdots W_1`.
 
     The one gradient of the package: :func:`gradients`, the training kernels, gradient flow
@@ -250,6 +251,9 @@ def layer_gradients(weights, G) -> list[np.ndarray]:
     G : ndarray, shape (..., M, N)
         :math:`\partial\mathcal L/\partial W`; from the statistics
         :math:`G = W\Sigma_{11} - \Sigma_{31} = (W - W_\star)\Sigma_{11}`.
+    above : list, optional
+        The products :math:`S_l` above each layer (``None`` for the last), as the training
+        kernels build them on the way to W; computed here when omitted.
 
     Returns
     -------
@@ -272,9 +276,9 @@ def layer_gradients(weights, G) -> list[np.ndarray]:
     [[[3.0, 0.0]], [[1.0]]]
     """
     L = len(weights)
-    S = [None] * L  # S[l] = W_L ... W_{l+2} in 0-based layers: the product above layer l
-    for l in range(L - 2, -1, -1):
-        S[l] = weights[l + 1] if S[l + 1] is None else S[l + 1] @ weights[l + 1]
+    # S[l] = W_L ... W_{l+2} in 0-based layers: the product above layer l (given by a caller
+    # that built the end-to-end map from it, so the products are not formed twice)
+    S = _above(weights) if above is None else above
     grads = []
     R = G
     for l, W in enumerate(weights):

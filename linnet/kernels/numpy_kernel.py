@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._products import chain
+from .._products import above
 from ..network import end_to_end_gradient, layer_gradients
 
 #: Working-set budget of one block of members: about a core's L2 cache here (2 MiB; the
@@ -63,14 +63,19 @@ class Evaluation:
     product: np.ndarray
     grad: np.ndarray
     loss: np.ndarray
+    above: list  # S_l = W_L⋯W_{l+2} above each layer (None for the last), reused by the update
 
 
 def evaluate(block: Block, stats) -> Evaluation:
     """End-to-end maps W = W_L⋯W_1, G = (W − W⋆)Σ11 and L = L⋆ + ½ Tr(G Dᵀ), per member."""
-    P = chain(block.weights)
+    S = above(block.weights)
+    # S[0] @ W1 is chain(weights) to the bit: the products above each layer, which the layer
+    # gradients need, are formed once per step
+    P = block.weights[0] if S[0] is None else S[0] @ block.weights[0]
     G = end_to_end_gradient(P, stats)
     D = P - stats.ols if not stats.is_white else G
-    return Evaluation(product=P, grad=G, loss=stats.residual + 0.5 * np.sum(D * G, axis=(-2, -1)))
+    return Evaluation(product=P, grad=G, loss=stats.residual + 0.5 * np.sum(D * G, axis=(-2, -1)),
+                      above=S)
 
 
 def record(block: Block, ev: Evaluation, r: int, out, layout) -> None:
@@ -96,12 +101,13 @@ def retire(block: Block, ev: Evaluation, k: int, out, layout) -> tuple[Block, Ev
     keep = ~bad
     rest = Block(block.members[keep], [np.ascontiguousarray(W[keep]) for W in block.weights],
                  block.eta[keep])
-    return rest, Evaluation(ev.product[keep], ev.grad[keep], ev.loss[keep])
+    return rest, Evaluation(ev.product[keep], ev.grad[keep], ev.loss[keep],
+                            [None if S is None else S[keep] for S in ev.above])
 
 
 def update(block: Block, ev: Evaluation) -> None:
     """One step of every layer, all from the same weights."""
-    for W, g in zip(block.weights, layer_gradients(block.weights, ev.grad)):
+    for W, g in zip(block.weights, layer_gradients(block.weights, ev.grad, above=ev.above)):
         W -= block.eta * g
 
 
