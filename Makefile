@@ -50,9 +50,12 @@ FIGURE_COMMON := figures/_common.py figures/linnet.mplstyle
 # each figure reads (figures/teacher.mk, figures/mnist.mk, ...).
 TABLES :=
 FIGURES :=
+# Runs at a paper's full size that take longer than `make figures` should (Spec.paper(), the
+# scripts' --paper): a figures/*.mk adds results/paper/<name>.csv and figures/out/paper/<name>.png.
+PAPER :=
 include $(sort $(wildcard figures/*.mk))
 
-.PHONY: help setup tables figures test bench clean data-not-found
+.PHONY: help setup tables figures paper test bench clean data-not-found
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -70,6 +73,14 @@ $(STAMP): pyproject.toml
 tables: $(DATA_CHECK) $(TABLES) ## compute every table into results/
 
 figures: $(DATA_CHECK) $(FIGURES) ## compute the tables and draw every figure into figures/out/
+
+paper: $(DATA_CHECK) $(PAPER) ## the paper-size runs (longer; the README gives their times)
+
+results/paper/%.csv: analysis/%.py | $(STAMP)
+	$(PY) $< --paper --out $@
+
+figures/out/paper/%.png: figures/%.py $(FIGURE_COMMON) | $(STAMP)
+	$(PY) $< --tables results/paper --out $@
 
 results/%.csv: analysis/%.py | $(STAMP)
 	$(PY) $< --out $@

@@ -11,18 +11,20 @@ An analysis script ``analysis/<name>.py`` computes one table. It declares
 
 Every script then takes the same command line::
 
-    analysis/<name>.py [--quick] [--set KEY=VALUE ...] [--out FILE] [--no-progress]
+    analysis/<name>.py [--quick | --paper] [--set KEY=VALUE ...] [--out FILE] [--no-progress]
                        [--dataset mnist|fashion] [--data-dir DIR]     (data scripts)
 
 ``--set lr=0.005`` replaces one field (repeatable), its text parsed by the field's type:
 ``int``, ``float``, ``str``, ``bool`` (true/false) or a tuple of one of them, written as a
 comma list (``--set depths=2,4,8``). It applies on top of ``--quick`` when both are given.
+``--paper`` runs :meth:`Spec.paper`, the full size of the paper an analysis reproduces where
+that is larger than what ``make figures`` runs (``make paper`` builds those tables).
 The table records every value used: a field whose name is a column of the table is that
 column (``lr``, ``width``, ``dataset``); every other field gets a parameter column of its own
 (``seeds``, ``steps``), holding its value as ``--set`` takes it, after the table's own columns.
 
 Where the table goes: ``--out``, else ``results/<name>.csv`` (``make``'s tables),
-``results/quick/<name>.csv`` with ``--quick`` and ``results/set/<name>.csv`` (or
+``results/quick/<name>.csv`` with ``--quick``, ``results/paper/<name>.csv`` with ``--paper``, and ``results/set/<name>.csv`` (or
 ``results/quick/set/``) when a ``--set`` changed a field, so a changed analysis never takes
 the place of a table ``make`` built.
 
@@ -47,10 +49,11 @@ import pandas as pd
 from . import cli, tables
 
 __all__ = ["Schema", "Spec", "parse_value", "format_value", "parser", "parse_args",
-           "user_errors", "write", "RESULTS", "QUICK", "CHANGED"]
+           "user_errors", "write", "RESULTS", "QUICK", "PAPER", "CHANGED"]
 
 RESULTS = Path("results")
 QUICK = RESULTS / "quick"  # where --quick tables go by default
+PAPER = RESULTS / "paper"  # where --paper tables go by default
 CHANGED = "set"  # sub-folder of RESULTS (or QUICK) for tables whose parameters --set changed
 
 
@@ -132,6 +135,26 @@ class Spec:
         ...     steps: int = 4000
         >>> Demo.quick() == Demo()  # a subclass without its own quick() runs its defaults
         True
+        """
+        return cls()
+
+    @classmethod
+    def paper(cls) -> Spec:
+        """The full size of the paper the analysis reproduces, for ``--paper`` and ``make paper``
+        (default: the defaults themselves, when ``make figures`` already runs that size).
+
+        Examples
+        --------
+        >>> import dataclasses
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Demo(Spec):
+        ...     seeds: int = 16
+        ...
+        ...     @classmethod
+        ...     def paper(cls):
+        ...         return cls(seeds=100)
+        >>> Demo.paper().seeds
+        100
         """
         return cls()
 
@@ -299,11 +322,12 @@ def format_value(value) -> object:
 
 
 def _parameters_help(spec_type) -> str:
-    default, quick = spec_type(), spec_type.quick()
+    default, quick, paper = spec_type(), spec_type.quick(), spec_type.paper()
     lines = ["parameters (--set KEY=VALUE; tuples as comma lists):"]
     for name, tp in spec_type.field_types().items():
-        d, q = getattr(default, name), getattr(quick, name)
+        d, q, f = getattr(default, name), getattr(quick, name), getattr(paper, name)
         extra = "" if q == d else f", --quick {format_value(q)}"
+        extra += "" if f == d else f", --paper {format_value(f)}"
         lines.append(f"  {name} ({_type_name(tp)}): {format_value(d)}{extra}")
     return "\n".join(lines)
 
@@ -341,12 +365,16 @@ def parser(name: str, doc: str | None, spec_type: type[Spec], *, data: bool = Fa
                    epilog=_parameters_help(spec_type),
                    formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(name=name, spec_type=spec_type, data=data)
-    p.add_argument("--quick", action="store_true", help="a tiny grid that runs in seconds")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="a tiny grid that runs in seconds")
+    size.add_argument("--paper", action="store_true",
+                      help="the full size of the paper reproduced (make paper), where larger")
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                    help="change a parameter (repeatable; the list follows)")
     p.add_argument("--out", type=Path, default=None,
                    help=f"where to write the table (default: {RESULTS / name}.csv, "
-                        f"{QUICK / name}.csv with --quick, under {CHANGED}/ there with --set); "
+                        f"{QUICK / name}.csv with --quick, {PAPER / name}.csv with --paper, "
+                        f"under {CHANGED}/ there with --set); "
                         "its folder is created")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
                    help="show progress bars on a terminal (default: on)")
@@ -364,7 +392,8 @@ def parser(name: str, doc: str | None, spec_type: type[Spec], *, data: bool = Fa
 
 def _resolve(ns) -> None:
     """The spec, the data and ``--out`` of parsed arguments, checked in that order."""
-    spec = ns.spec_type.quick() if ns.quick else ns.spec_type()
+    spec = (ns.spec_type.quick() if ns.quick else
+            ns.spec_type.paper() if ns.paper else ns.spec_type())
     assignments = ([f"dataset={ns.dataset}"] if ns.data and ns.dataset else []) + ns.assignments
     changed = spec.assign(assignments)
     if ns.data:
@@ -373,7 +402,7 @@ def _resolve(ns) -> None:
         data_.check_dataset(changed.dataset, "--set dataset")
         data_.resolve(changed.dataset, ns.data_dir)
     if ns.out is None:
-        folder = QUICK if ns.quick else RESULTS
+        folder = QUICK if ns.quick else PAPER if ns.paper else RESULTS
         ns.out = (folder / CHANGED if changed != spec else folder) / f"{ns.name}.csv"
     ns.spec = changed
     ns.out = cli.check_output_file(ns.out, "--out")

@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 import numpy as np
+from pathlib import Path
+
 import pytest
 from conftest import ROOT, load_script, script_spec
 
@@ -52,6 +54,28 @@ def test_set_applies_on_top_of_quick_and_the_last_one_wins(tmp_path):
     args = experiment.parse_args("teacher_modes", None, spec, [
         "--quick", "--set", "seeds=4", "--set", "seeds=3", "--out", str(tmp_path / "t.csv")])
     assert args.spec == dataclasses.replace(spec.quick(), seeds=3)
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperDemo(Demo):
+    @classmethod
+    def paper(cls):
+        return cls(seeds=100)
+
+
+def test_paper_runs_the_paper_size_into_results_paper(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    args = experiment.parse_args("demo", None, PaperDemo, ["--paper", "--set", "lr=0.1"])
+    assert args.spec == PaperDemo(seeds=100, lr=0.1)
+    assert args.out == Path("results/paper/set/demo.csv")
+    assert experiment.parse_args("demo", None, PaperDemo, ["--paper"]).out == Path("results/paper/demo.csv")
+    assert "seeds (int): 8, --paper 100" in experiment.parser("demo", None, PaperDemo).epilog
+
+
+def test_quick_and_paper_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as exc:
+        experiment.parse_args("demo", None, PaperDemo, ["--quick", "--paper"])
+    assert exc.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
 
 
 def test_unknown_key_names_it_and_the_valid_ones(capsys):

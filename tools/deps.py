@@ -85,7 +85,7 @@ def main(argv) -> int:
     for script in scripts:
         stem = script.stem
         deps = " ".join(str(p.relative_to(ROOT)) for p in dependencies(script.resolve()))
-        print(f"results/{stem}.csv results/quick/{stem}.csv results/$(DATA_OUT)/{stem}.csv: {deps}")
+        print(f"results/{stem}.csv results/quick/{stem}.csv results/paper/{stem}.csv results/$(DATA_OUT)/{stem}.csv: {deps}")
     return 0
 
 
