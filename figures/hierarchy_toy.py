@@ -87,7 +87,7 @@ def key_numbers(folder: Path) -> pd.DataFrame:
     s = df.groupby("mode").s.first()
     rows = [("raw singular values (√7, √3, 1, 1)", ", ".join(f"{v * 2:.4f}" for v in s)),
             ("linnet's s = raw / √P", ", ".join(f"{v:.4f}" for v in s))]
-    p = df.pivot_table(index=["network", "seed", "step", "mode"], columns="source", values="strength")
+    p = df.pivot(index=["network", "seed", "step", "mode"], columns="source", values="strength")
     gap = (p.simulation - p.theory).abs().groupby("network").max()
     for network in ("deep", "shallow"):
         rows.append((f"{network}: max |simulation − theory| of a strength", f"{gap[network]:.3f}"))

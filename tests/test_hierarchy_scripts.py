@@ -10,8 +10,8 @@ from conftest import load_script, script_spec
 
 from linnet import tables
 
-ANALYSES = ["hierarchy_toy"]
-FIGURES = {"hierarchy_toy": ["hierarchy_toy"]}
+ANALYSES = ["hierarchy_toy", "hierarchy_modes"]
+FIGURES = {"hierarchy_toy": ["hierarchy_toy"], "hierarchy_modes": ["hierarchy_modes"]}
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +50,15 @@ def test_toy_deep_has_stages_shallow_one_timescale(quick_tables):
     # Shallow: a(t)/s = 1 - (1 - η)^k (1 - a0/s) with |a0| ~ σ = 0.01 (one Gaussian entry's size), so
     # modes differ by ~ 2σ/s · e^{-t} ≈ 3e-4 at t = 5; 1e-2 would only fail for separate timescales.
     assert np.ptp(frac["shallow"].to_numpy()) < 1e-2
+
+
+def test_modes_spectrum_and_stages(quick_tables):
+    """Quick diffusion data (M = 50): levels in decreasing order of the expected s; the sampled
+    analyzers lie near their level's Haar functions; the deep net half-learns level 0 first."""
+    df = tables.read(quick_tables / "hierarchy_modes.csv")
+    first = df[(df.step == 0) & (df.source == "simulation") & (df.seed == 0) & (df.network == "deep")]
+    assert np.all(np.diff(first.level) >= 0) and np.all(np.diff(first.s_expected) <= 1e-12)
+    assert first.analyzer_overlap.max() <= 1 + 1e-12
+    last = df[(df.step == df.step.max()) & (df.source == "simulation") & (df.network == "deep")]
+    frac = (last.strength / last.s).groupby(last.level).mean()
+    assert frac[0] > frac[frac.index.max()]
