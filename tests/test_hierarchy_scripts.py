@@ -10,8 +10,9 @@ from conftest import load_script, script_spec
 
 from linnet import tables
 
-ANALYSES = ["hierarchy_toy", "hierarchy_modes"]
-FIGURES = {"hierarchy_toy": ["hierarchy_toy"], "hierarchy_modes": ["hierarchy_modes"]}
+ANALYSES = ["hierarchy_toy", "hierarchy_modes", "hierarchy_saxe2014"]
+FIGURES = {"hierarchy_toy": ["hierarchy_toy"], "hierarchy_modes": ["hierarchy_modes"],
+           "hierarchy_saxe2014": ["hierarchy_saxe2014"]}
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +63,26 @@ def test_modes_spectrum_and_stages(quick_tables):
     last = df[(df.step == df.step.max()) & (df.source == "simulation") & (df.network == "deep")]
     frac = (last.strength / last.s).groupby(last.level).mean()
     assert frac[0] > frac[frac.index.max()]
+
+
+def test_saxe2014_delays_are_step_size_plus_competition(quick_tables):
+    """Quick Fig. 3 (8 items, hidden 8, 20 draws). Every mode's mean relative delay is at least the
+    step size's alone (the exact GD map from u0 lags eq. 12 by ≈ ηs/ln(1 + ηs) − 1), minus 3
+    standard errors of the mean over draws: the rest is competition, which only delays. Where few
+    stronger modes compete (α − 1 ≤ H/2, so the Beta law of the unclaimed share of hidden space is
+    accurate), the mean delay is the GD map plus linnet.theory.competition_delay within 3 standard
+    errors. The strongest mode has no competitor: each draw's t½ is the GD map from its own
+    effective initial strength, to 1 % (the linearised start ignores O(u0) terms)."""
+    df = tables.read(quick_tables / "hierarchy_saxe2014.csv")
+    half = df[df.kind == "half_time"]
+    g = half.groupby("mode")
+    se = g.delay.std() / np.sqrt(g.delay.count())
+    t12 = g.t_half_theory.first()
+    step_only = g.t_half_discrete.first() / t12 - 1
+    assert np.all(g.delay.mean() > step_only - 3 * se)
+    hidden = int(df.hidden.iloc[0])
+    few = g.delay.mean().index <= hidden // 2 + 1
+    with_comp = g.t_half_mean_competition.first() / t12 - 1
+    assert np.all(np.abs(g.delay.mean() - with_comp)[few] < 3 * se[few])
+    first = half[half["mode"] == 1]
+    assert np.all(np.abs(first.time / first.t_half_predicted - 1) < 0.01)

@@ -47,7 +47,7 @@ from .._validation import check_rng, nonnegative_float, positive_int
 from ..stats import Statistics
 
 __all__ = ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pnas_toy",
-           "tree_modes", "diffusion_similarity", "diffusion_spectrum", "PNAS_ITEMS",
+           "tree_modes", "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "PNAS_ITEMS",
            "PNAS_PROPERTIES"]
 
 #: Items and properties of the PNAS 2019 toy data set (its Fig. 3).
@@ -436,3 +436,65 @@ def pnas_toy() -> Hierarchy:
                   [1, 0, 1, 0, 0, 1, 0],
                   [1, 0, 1, 0, 0, 0, 1]], dtype=float)
     return Hierarchy(2.0 * np.eye(4), Y, PNAS_ITEMS, PNAS_PROPERTIES, np.array([0, 1, 1, 2, 2, 2, 2]), 2, 2)
+
+
+def compress_outputs(stats: Statistics, weights) -> tuple[Statistics, tuple, np.ndarray]:
+    r"""An exactly equivalent task and network with r + H outputs instead of M (r = rank Σ31).
+
+    Gradient descent is equivariant under rotations of the output space, and the last layer's
+    part :math:`B = Q_\perp^\top W_L` outside the targets' range :math:`Q` (M × r, orthonormal) enters
+    every update only through its Gram matrix :math:`C = B^\top B` (H × H): the earlier layers see
+    :math:`W_L^\top W_L = A^\top A + C` with :math:`A = Q^\top W_L`, and B's own update
+    :math:`B \leftarrow B(I - \eta\,\Pi\Sigma_{11}\Pi^\top)` (Π the product of the layers below)
+    maps C the same way for any B with that Gram. Replacing B by :math:`C^{1/2}` (H × H) therefore
+    leaves every step of the other layers and of A unchanged, up to round-off: M = 1,000 properties
+    of rank 32 with a hidden layer of 32 become 64 outputs (Saxe et al.'s Fig. 3 at 15× less work).
+
+    Parameters
+    ----------
+    stats : Statistics
+        The task (M outputs).
+    weights : tuple of ndarray
+        ``(W1, ..., WL)``, ``WL`` of shape ([K,] M, H), an ensemble allowed.
+
+    Returns
+    -------
+    stats : Statistics
+        :math:`\Sigma_{11}`, :math:`\Sigma_{31}' = [Q^\top\Sigma_{31}; 0]` (r + H outputs) and the same
+        Tr Σ33, so losses are those of the full network.
+    weights : tuple of ndarray
+        The same layers but the last, which is :math:`[A; C^{1/2}]` of shape ([K,] r + H, H).
+    Q : ndarray, shape (M, r)
+        The full network's map inside the targets' range is ``Q @`` the first r rows of the
+        compressed one's; outside it, the full map's part has the Gram matrix of the last H rows.
+
+    Examples
+    --------
+    >>> from linnet import data, network, train
+    >>> h = data.diffusion_tree(2, 2, 200, 0.1, rng=np.random.default_rng(0))
+    >>> stats = h.stats()
+    >>> w = network.init_gaussian((4, 3, 200), 0.1, rng=np.random.default_rng(1))
+    >>> small, ws, Q = data.compress_outputs(stats, w)
+    >>> small.n_out, ws[-1].shape
+    (7, (7, 3))
+    >>> full = train.gradient_descent(w, stats, 0.01, 50, record_steps=[50]).product[-1]
+    >>> part = train.gradient_descent(ws, small, 0.01, 50, record_steps=[50]).product[-1]
+    >>> bool(np.abs(Q.T @ full - part[:4]).max() < 1e-12)  # inside the targets' range: the same map
+    True
+    >>> null = full - Q @ (Q.T @ full)  # outside it: the same Gram, so the same loss
+    >>> bool(np.abs(null.T @ null - part[4:].T @ part[4:]).max() < 1e-12)
+    True
+    """
+    U, sv, _ = np.linalg.svd(stats.sigma31, full_matrices=False)
+    r = int(np.sum(sv > sv[0] * 1e-12)) if sv.size and sv[0] > 0 else 0
+    Q = U[:, :r]
+    WL = np.asarray(weights[-1], dtype=np.float64)
+    A = np.swapaxes(Q, 0, 1) @ WL  # ([K,] r, H)
+    C = np.swapaxes(WL, -1, -2) @ WL - np.swapaxes(A, -1, -2) @ A
+    lam, E = np.linalg.eigh(C)
+    root = np.swapaxes(E * np.sqrt(np.clip(lam, 0.0, None))[..., None, :], -1, -2)  # (E √Λ)ᵀ: Gram C
+    H = WL.shape[-1]
+    s31 = np.vstack([Q.T @ stats.sigma31, np.zeros((H, stats.n_in))])
+    small = Statistics(stats.sigma11, s31, stats.trace33, n_samples=stats.n_samples,
+                       residual_loss=stats.residual_loss)
+    return small, (*weights[:-1], np.concatenate([A, root], axis=-2)), Q
