@@ -24,7 +24,7 @@ _MODULES = {
     "images": ["ImageDataset", "WhitenedTask", "load", "load_embedded", "load_folder", "whitened_task"],
     "whitening": ["Whitener", "fit_whitening", "targets"],
     "hierarchy": ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pnas_toy", "tree_modes",
-                  "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "PNAS_ITEMS",
+                  "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "category_task", "PNAS_ITEMS",
                   "PNAS_PROPERTIES"],
 }
 __all__ = ["sources", *(name for names in _MODULES.values() for name in names)]

@@ -47,7 +47,7 @@ from .._validation import check_rng, nonnegative_float, positive_int
 from ..stats import Statistics
 
 __all__ = ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pnas_toy",
-           "tree_modes", "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "PNAS_ITEMS",
+           "tree_modes", "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "category_task", "PNAS_ITEMS",
            "PNAS_PROPERTIES"]
 
 #: Items and properties of the PNAS 2019 toy data set (its Fig. 3).
@@ -498,3 +498,70 @@ def compress_outputs(stats: Statistics, weights) -> tuple[Statistics, tuple, np.
     small = Statistics(stats.sigma11, s31, stats.trace33, n_samples=stats.n_samples,
                        residual_loss=stats.residual_loss)
     return small, (*weights[:-1], np.concatenate([A, root], axis=-2)), Q
+
+
+def category_task(n_members: int, n_features: int, share, *, rng: np.random.Generator, noise: float = 0.0,
+                  n_noise: int = 0) -> Hierarchy:
+    r"""Disjoint categories of different coherence: each has its own features, shared with probability ``share``.
+
+    Category c has ``n_members`` items and ``n_features`` {0, 1} features; each member has each of its
+    category's features independently with probability ``share[c]`` (1: every member has all of them,
+    the most coherent category), and no item has another category's. ``n_noise`` further features
+    are present in every item with probability ``noise``, whatever its category. Coherence and
+    typicality follow from the statistics (:func:`linnet.theory.category_coherence`,
+    :func:`linnet.theory.typicality`); an isolated category with share q has coherence
+    :math:`\approx q\sqrt{K_o K_f/P}` (K_o members, K_f features, P items).
+
+    Parameters
+    ----------
+    n_members, n_features : int
+        K_o ≥ 1 items and K_f ≥ 1 features per category.
+    share : sequence of float
+        One probability in [0, 1] per category.
+    rng : numpy.random.Generator
+    noise : float
+        Probability of each noise feature in each item, in [0, 1].
+    n_noise : int
+        Number of noise features (≥ 0).
+
+    Returns
+    -------
+    Hierarchy
+        ``items`` named ``c<category>.<member>``, ``properties`` ``c<category>.f<j>`` then ``noise<j>``;
+        ``level`` holds each property's category (−1 for noise); B = D = 0 (not a tree).
+
+    Examples
+    --------
+    >>> from linnet.data import category_task
+    >>> h = category_task(3, 2, [1.0, 0.5], rng=np.random.default_rng(0))
+    >>> h.items, h.properties
+    (('c0.0', 'c0.1', 'c0.2', 'c1.0', 'c1.1', 'c1.2'), ('c0.f0', 'c0.f1', 'c1.f0', 'c1.f1'))
+    >>> h.Y.astype(int).tolist()[:3]  # the coherent category: all members have both features
+    [[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]]
+    """
+    K = positive_int(n_members, "n_members")
+    F = positive_int(n_features, "n_features")
+    q = np.atleast_1d(np.asarray(share, dtype=float))
+    if q.ndim != 1 or q.size == 0 or np.any(~np.isfinite(q)) or np.any((q < 0) | (q > 1)):
+        raise ValueError(f"share must be one probability in [0, 1] per category; got {share!r}")
+    p_noise = nonnegative_float(noise, "noise")
+    if p_noise > 1:
+        raise ValueError(f"noise must be a probability in [0, 1]; got {noise}")
+    n_noise = _nonnegative_count(n_noise)
+    check_rng(rng)
+    C = q.size
+    P = C * K
+    Y = np.zeros((P, C * F + n_noise))
+    for c in range(C):
+        Y[c * K:(c + 1) * K, c * F:(c + 1) * F] = rng.random((K, F)) < q[c]
+    Y[:, C * F:] = rng.random((P, n_noise)) < p_noise
+    items = tuple(f"c{c}.{i}" for c in range(C) for i in range(K))
+    props = tuple(f"c{c}.f{j}" for c in range(C) for j in range(F)) + tuple(f"noise{j}" for j in range(n_noise))
+    level = np.concatenate([np.repeat(np.arange(C), F), np.full(n_noise, -1)])
+    return Hierarchy(np.sqrt(P) * np.eye(P), Y, items, props, level, 0, 0)
+
+
+def _nonnegative_count(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n_noise must be an int >= 0; got {n!r}")
+    return int(n)

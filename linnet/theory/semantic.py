@@ -318,7 +318,8 @@ def typicality_learning_time(s, u0, loading, threshold, *, depth: int = 2) -> np
         uf = threshold / w
     out = np.full(w.shape, np.inf)
     ok = (uf < s) & (uf > u0)
-    out[ok] = deep_learning_time(s, u0, uf[ok], depth=depth)
+    if ok.any():  # none may: every item's loading too small (or θ beyond s)
+        out[ok] = deep_learning_time(s, u0, uf[ok], depth=depth)
     out[uf <= u0] = 0.0
     return out
 
