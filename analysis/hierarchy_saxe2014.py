@@ -112,7 +112,7 @@ def simulate(spec: Saxe2014, stats, progress: bool):
         return np.einsum("kha,kha->ka", np.swapaxes(layers[1], -1, -2) @ U, layers[0] @ V)
 
     out = [strengths(ws)]
-    for _ in tqdm(rec[1:], disable=not progress, desc=NAME, leave=False):
+    for _ in tqdm(rec[1:], disable=not (progress and sys.stderr.isatty()), desc=NAME, leave=False):
         # One segment of record_every steps for the whole ensemble, keeping only its final weights.
         ws = train.gradient_descent(ws, small, lr, spec.record_every, record_steps=[spec.record_every],
                                     kernel="numpy").weights
