@@ -139,3 +139,21 @@ def test_coherence_predicts_category_learning_times(quick_tables):
     items = df[(df.kind == "item") & np.isfinite(df.t_predicted) & df.t_measured.notna()]
     # Item times follow the typicality prediction: the median item within 5 % (observed 1.7 %).
     assert np.median(np.abs(items.t_measured / items.t_predicted - 1)) < 0.05
+
+
+def test_tutorial_runs_as_a_script():
+    """docs/tutorials/03_semantic_development.py runs top to bottom on the public library (~1 s)."""
+    import runpy
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    path = Path(__file__).resolve().parents[1] / "docs" / "tutorials" / "03_semantic_development.py"
+    ns = runpy.run_path(str(path), run_name="__main__")
+    # The salmon "flies" between stages, in theory and simulation alike (its largest error, ~0.4).
+    i, m = ns["toy"].items.index("salmon"), ns["toy"].properties.index("fly")
+    assert ns["size_theory"][i, m] > 0.3 and ns["size_sim"][i, m] > 0.3
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
