@@ -79,6 +79,8 @@ def one_draw(spec: HierarchyCoherence, seed: int) -> list[pd.DataFrame]:
     P, M = h.Y.shape
     w = network.init_gaussian((P, spec.hidden, M), spec.init_scale, rng=tables.rng_for(NAME, "init", seed))
     tr = train.gradient_descent(w, stats, spec.lr, spec.steps, record_steps=np.arange(spec.steps + 1), kernel="numpy")
+    if np.any(tr.diverged):  # a table built on a diverged run would be meaningless
+        raise ValueError(f"{tr.message}; lower lr (--set lr=...)")
     t = tr.step * spec.lr
     C, K = len(spec.share), spec.n_members
     cats, items = [], []

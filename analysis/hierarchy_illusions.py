@@ -77,6 +77,8 @@ def predictions(spec: HierarchyIllusions, h: data.Hierarchy, key: str):
     w = network.init_gaussian((P, spec.hidden, M), spec.init_scale, rng=tables.rng_for(NAME, key), ensemble=spec.seeds)
     rec = np.unique(np.linspace(0, spec.steps, spec.records).round().astype(int))
     tr = train.gradient_descent(w, stats, spec.lr, spec.steps, record_steps=rec, kernel="numpy")
+    if np.any(tr.diverged):  # a table built on a diverged run would be meaningless
+        raise ValueError(f"{tr.message}; lower lr (--set lr=...)")
     sim = h.X @ np.swapaxes(tr.product, -1, -2)  # (T, K, P, M)
     u0 = theory.effective_initial_strength(w, stats.modes, competition=True)  # (K, r)
     t = rec * spec.lr

@@ -86,6 +86,8 @@ def run(spec: HierarchyModes, depth: int) -> pd.DataFrame:
     w = network.init_gaussian(widths, spec.init_scale, rng=tables.rng_for(NAME, "init", depth), ensemble=spec.seeds)
     rec = np.unique(np.linspace(0, spec.steps, spec.records).round().astype(int))
     tr = train.gradient_descent(w, stats, spec.lr, spec.steps, record_steps=rec, kernel="numpy")
+    if np.any(tr.diverged):  # a table built on a diverged run would be meaningless
+        raise ValueError(f"{tr.message}; lower lr (--set lr=...)")
     t = rec * spec.lr
     sim = metrics.mode_strength_diagonal(tr.product, modes)  # (T, K, r)
     if depth == 1:

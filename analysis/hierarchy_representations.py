@@ -63,6 +63,8 @@ def table(spec: HierarchyRepresentations) -> pd.DataFrame:
     w = network.init_gaussian((8, spec.hidden, spec.n_properties), spec.init_scale, rng=tables.rng_for(NAME, "init"))
     rec = np.unique(np.linspace(0, spec.steps, spec.records).round().astype(int))
     tr = train.gradient_descent(w, stats, spec.lr, spec.steps, record_steps=rec, keep_weights=True, kernel="numpy")
+    if np.any(tr.diverged):  # a table built on a diverged run would be meaningless
+        raise ValueError(f"{tr.message}; lower lr (--set lr=...)")
     W1 = np.stack([layers[0] for layers in tr.history])  # (T, hidden, 8)
     H = h.X @ np.swapaxes(W1, -1, -2)  # (T, 8, hidden): row i is item i's hidden representation
     sim = H @ np.swapaxes(H, -1, -2)

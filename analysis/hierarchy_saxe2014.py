@@ -114,8 +114,11 @@ def simulate(spec: Saxe2014, stats, progress: bool):
     out = [strengths(ws)]
     for _ in tqdm(rec[1:], disable=not (progress and sys.stderr.isatty()), desc=NAME, leave=False):
         # One segment of record_every steps for the whole ensemble, keeping only its final weights.
-        ws = train.gradient_descent(ws, small, lr, spec.record_every, record_steps=[spec.record_every],
-                                    kernel="numpy").weights
+        tr = train.gradient_descent(ws, small, lr, spec.record_every, record_steps=[spec.record_every],
+                                    kernel="numpy")
+        if np.any(tr.diverged):  # a table built on a diverged run would be meaningless
+            raise ValueError(f"{tr.message}; lower lam (--set lam=...)")
+        ws = tr.weights
         out.append(strengths(ws))
     return rec, np.stack(out), w
 
