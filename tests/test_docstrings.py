@@ -50,6 +50,8 @@ MODULES = (
     "linnet.experiment",
     "linnet.setups",
     "linnet.notebook",
+    "linnet.data.hierarchy",
+    "linnet.theory.semantic",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a

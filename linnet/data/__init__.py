@@ -23,6 +23,9 @@ _MODULES = {
     "fetch": ["ChecksumError", "check_base_url", "download"],
     "images": ["ImageDataset", "WhitenedTask", "load", "load_embedded", "load_folder", "whitened_task"],
     "whitening": ["Whitener", "fit_whitening", "targets"],
+    "hierarchy": ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pnas_toy", "tree_modes",
+                  "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "category_task", "PNAS_ITEMS",
+                  "PNAS_PROPERTIES"],
 }
 __all__ = ["sources", *(name for names in _MODULES.values() for name in names)]
 __getattr__, __dir__ = attach(__name__, _MODULES, {name: module for module, names in _MODULES.items()
