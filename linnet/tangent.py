@@ -41,6 +41,7 @@ __all__ = [
     "tangent_kernel_distance",
     "tangent_kernel_alignment",
     "exact_tangent_kernel",
+    "aligned_tangent_kernel",
 ]
 
 
@@ -486,3 +487,67 @@ def exact_tangent_kernel(solution, t) -> TangentKernel:
     # Layer 1: (W2W2ᵀ, I); layer 2: (I, W1ᵀW1), the order tangent_kernel gives.
     return TangentKernel(outer=(b.output_gram, np.broadcast_to(np.eye(M), (T, M, M))),
                          inner=(np.broadcast_to(np.eye(N), (T, N, N)), b.input_gram))
+
+
+def aligned_tangent_kernel(t, s, u0, *, lam) -> TangentKernel:
+    r"""The tangent kernel of a square two-layer network whose modes are aligned and λ-balanced, in the task's mode basis.
+
+    Each mode i has layer strengths :math:`a_i` (first), :math:`b_i` (second) with
+    :math:`b_i^2 - a_i^2 = \lambda` and :math:`u_i = a_ib_i` following
+    :func:`linnet.theory.lambda_balanced_mode_strength`, so
+    :math:`a_i^2 = (\sqrt{\lambda^2 + 4u_i^2} - \lambda)/2` and
+    :math:`b_i^2 = (\sqrt{\lambda^2 + 4u_i^2} + \lambda)/2`, and the kernel has the diagonal
+    factors :math:`W_2W_2^\top = \mathrm{diag}(b^2)`, :math:`W_1^\top W_1 = \mathrm{diag}(a^2)`
+    (eigenvalues :math:`b_i^2 + a_j^2`).
+
+    Limits (docs/theory.md#the-tangent-kernel): |λ| → ∞ at fixed u: the larger layer's
+    :math:`|\lambda|` dominates every eigenvalue and the rest moves by :math:`O(u^2/|\lambda|)`, a
+    relative change :math:`O(u^2/\lambda^2)`; 1 − cos is quadratic in it, so the kernel distance
+    vanishes like :math:`\lambda^{-4}` (lazy); λ = 0 and u0 → 0: the kernel
+    starts at ~0·I and ends at :math:`\mathrm{diag}(s)\otimes I + I\otimes\mathrm{diag}(s)`
+    (rich), the largest distance the task allows.
+
+    Parameters
+    ----------
+    t : array_like, shape (T,)
+        Times ≥ 0 (τ = 1).
+    s : array_like, shape (m,)
+        The task's singular values (> 0).
+    u0 : array_like, shape (m,) or scalar
+        Initial mode strengths (> 0 when λ = 0).
+    lam : float
+        λ.
+
+    Returns
+    -------
+    TangentKernel
+        Leading axis T, acting on (m, m) matrices in the modes' basis.
+
+    Examples
+    --------
+    The kernel distance from t = 0 to late times shrinks as |λ| grows:
+
+    >>> import numpy as np
+    >>> from linnet import tangent
+    >>> for lam in (0.0, 1.0, 10.0):
+    ...     K = tangent.aligned_tangent_kernel([0.0, 50.0], [3.0, 1.0], 0.01, lam=lam)
+    ...     print(lam, K.distance(tangent.aligned_tangent_kernel([0.0], [3.0, 1.0], 0.01, lam=lam))[1].round(5))
+    0.0 0.05719
+    1.0 0.04952
+    10.0 0.00112
+    """
+    from .theory import lambda_balanced_mode_strength
+
+    s = np.atleast_1d(as_float_array(s, "s", ndim=(0, 1)))
+    lam = float(as_float_array(lam, "lam", ndim=0))
+    t = np.atleast_1d(as_float_array(t, "t", ndim=(0, 1)))
+    u = lambda_balanced_mode_strength(t[:, None], s[None, :], u0, lam=lam)  # (T, m)
+    root = np.sqrt(lam**2 + 4.0 * u**2)
+    # Each layer's square in the cancellation-free form (as theory.exact's _layer_spectra).
+    big = 0.5 * (root + abs(lam))
+    small = u**2 / big
+    a2, b2 = (small, big) if lam >= 0 else (big, small)
+    m = s.size
+    eye = np.broadcast_to(np.eye(m), (t.size, m, m))
+    diag = np.eye(m)[None] * 1.0
+    return TangentKernel(outer=(diag * b2[:, None, :], eye), inner=(eye, diag * a2[:, None, :]))
