@@ -51,6 +51,7 @@ MODULES = (
     "linnet.setups",
     "linnet.notebook",
     "linnet.tangent",
+    "linnet.theory.curvature",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a

@@ -4,7 +4,10 @@
 - :mod:`linnet.theory.deep`: depth-L mode equation, learning times, discrete map, stability bound.
 - :mod:`linnet.theory.exact`: exact two-layer solutions for zero- and λ-balanced init (Braun et al. 2022,
   Dominé et al. 2025), as objects built once from the weights (:class:`ZeroBalancedSolution`,
-  :class:`LambdaBalancedSolution`) that answer ``product(t)``, ``blocks(t)``, ``loss(t)``.
+  :class:`LambdaBalancedSolution`, :class:`RectangularLambdaBalancedSolution`) that answer
+  ``product(t)``, ``blocks(t)``, ``loss(t)``.
+- :mod:`linnet.theory.curvature`: Hessian and Gauss–Newton spectra of the two-layer loss at
+  aligned weights, by group, and the sharpness along training.
 
 Arguments follow one convention (stated in :mod:`linnet.theory.saxe`): a curve's grid (``t`` or
 ``steps``) first, then the mode ``s, u0`` and a target strength ``uf``; parameters of the dynamics
@@ -21,5 +24,7 @@ from . import deep, exact, saxe
 from .deep import *  # noqa: F403  (each submodule's __all__ is the list of its public names)
 from .exact import *  # noqa: F403
 from .saxe import *  # noqa: F403
+from . import curvature
+from .curvature import *  # noqa: F403
 
-__all__ = [*saxe.__all__, *deep.__all__, *exact.__all__]
+__all__ = [*saxe.__all__, *deep.__all__, *exact.__all__, *curvature.__all__]
