@@ -9,3 +9,9 @@ PAPER += results/paper/lazy_rich_phase.csv figures/out/paper/lazy_rich_phase.png
 
 figures/out/$(DATA_OUT)/lazy_rich_phase.png: results/$(DATA_OUT)/lazy_rich_phase.csv
 figures/out/paper/lazy_rich_phase.png: results/paper/lazy_rich_phase.csv
+
+# Sharpness along training at several η (teacher task; extends lr_stability).
+TABLES += results/sharpness.csv
+FIGURES += figures/out/sharpness.png
+
+figures/out/sharpness.png: results/sharpness.csv

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import load_script, script_spec
 
-ANALYSES = ["lazy_rich_phase"]
+ANALYSES = ["lazy_rich_phase", "sharpness"]
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +53,20 @@ def test_phase_theory_tracks_gd_and_lambda_sign_orders_the_kernel_distance(quick
         assert g.loc[-1.0] > g.loc[1.0], (task, c)
     err = df[df.source == "theory"].error
     assert err.max() < 1e-2 and np.isfinite(err).all()
+
+
+def test_sharpness_discrete_map_is_exact_and_the_edge_decides(quick_tables):
+    """Aligned balanced GD stays on the decoupled manifold where the discrete map is exact:
+    the closed-form sharpness equals Lanczos on the simulated weights to round-off (1e-12 of
+    2·s1, Lanczos tolerance 1e-10 relative on O(1) values) at every η. Below the edge
+    (η < 1/s1) the run settles at sharpness 2·s1 < 2/η; above, it never does."""
+    df = pd.read_csv(quick_tables / "sharpness.csv")
+    disc = df[df.theory == "discrete"]
+    assert disc.error.max() < 1e-9
+    sim = df[(df.source == "simulation") & (df.init == "aligned")]
+    last = sim[sim.step == sim.step.max()].set_index("lr_factor")
+    for f, r in last.iterrows():
+        if f < 1.0:
+            assert r.sharpness == pytest.approx(4.0, rel=1e-6) and r.sharpness < r.edge
+        else:
+            assert r.loss > 1e-3
