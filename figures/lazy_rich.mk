@@ -15,3 +15,9 @@ TABLES += results/sharpness.csv
 FIGURES += figures/out/sharpness.png
 
 figures/out/sharpness.png: results/sharpness.csv
+
+# Silent alignment on the MNIST-family data set, white and anisotropic inputs.
+TABLES += results/$(DATA_OUT)/silent_alignment.csv
+FIGURES += figures/out/$(DATA_OUT)/silent_alignment.png
+
+figures/out/$(DATA_OUT)/silent_alignment.png: results/$(DATA_OUT)/silent_alignment.csv

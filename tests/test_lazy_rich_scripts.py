@@ -11,7 +11,7 @@ import pytest
 
 from conftest import load_script, script_spec
 
-ANALYSES = ["lazy_rich_phase", "sharpness"]
+ANALYSES = ["lazy_rich_phase", "sharpness", "silent_alignment"]
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +70,13 @@ def test_sharpness_discrete_map_is_exact_and_the_edge_decides(quick_tables):
             assert r.sharpness == pytest.approx(4.0, rel=1e-6) and r.sharpness < r.edge
         else:
             assert r.loss > 1e-3
+
+
+def test_silent_alignment_exact_kernel_tracks_gd_on_white_inputs(quick_tables):
+    """GD at η = 0.2/sharpness against gradient flow's exact kernel: the alignment (smooth in
+    the weights) differs by O(η·s1·Δalignment) < 1e-3; anisotropic inputs have no theory rows."""
+    df = pd.read_csv(quick_tables / "silent_alignment.csv")
+    th = df[df.source == "theory"]
+    assert set(th.inputs) == {"whitened"} and th.error.max() < 1e-3
+    sim = df[df.source == "simulation"]
+    assert set(sim.inputs) == {"whitened", "pca"} and sim.alignment.between(0, 1).all()
