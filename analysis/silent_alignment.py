@@ -10,8 +10,9 @@ optimum, :func:`linnet.theory.optimum_sharpness`) up to t = ``t_max``, recorded 
 
 Columns per recorded step: ``loss``, the kernel–task alignment ⟨K, yyᵀ⟩/(‖K‖‖yyᵀ‖) of the
 tangent kernel on the training set (:mod:`linnet.tangent`) and its top eigenvalues
-``eigenvalue_1..k`` (of K/P). ``source = theory`` (white inputs only): the exact zero-balanced
-solution of the same initial weights (:class:`linnet.theory.ZeroBalancedSolution`), whose
+``eigenvalue_1..k`` (of K/P). ``source = theory`` (white inputs only): the exact solution of the
+same zero-balanced initial weights (:class:`linnet.theory.RectangularLambdaBalancedSolution` at
+λ = 0, which needs no condition on B), whose
 kernel is :func:`linnet.tangent.exact_tangent_kernel`; ``error`` = |alignment theory − sim|.
 With anisotropic inputs no closed form applies (simulation only).
 
@@ -83,7 +84,8 @@ def input_rows(spec, name, stats) -> pd.DataFrame:
     frames = [pd.DataFrame({**base, "source": "simulation", "loss": tr.loss, "alignment": sim_align,
                             "error": 0.0, **_eigen_columns(K, S11, spec.eigenvalues)})]
     if stats.is_white:
-        sol = theory.ZeroBalancedSolution.from_weights(w0, stats)
+        # The any-shape form needs no condition on B (square shapes would, for half the seeds).
+        sol = theory.RectangularLambdaBalancedSolution.from_weights(w0, stats)
         Kt = tangent.exact_tangent_kernel(sol, rec * lr)
         align = Kt.alignment(stats)
         frames.append(pd.DataFrame({**base, "source": "theory", "loss": sol.loss(rec * lr),
