@@ -101,7 +101,7 @@ def test_top_eigenvalue_by_lanczos_matches_the_groups_for_random_weights_too():
 
 def test_sharpness_along_gd_is_the_discrete_map_prediction_below_and_past_the_edge():
     """Balanced aligned GD stays on the decoupled manifold, where u_{k+1} = u_k(1 + η(s − u_k))²
-    is exact (docs/theory.md#discrete-time): the sharpness of the simulated weights (Lanczos)
+    is exact (docs/theory.md#discrete-gradient-descent): the sharpness of the simulated weights (Lanczos)
     equals the groups' at a = b = √u_k at every step, also at η = 1.1/s1 > 2/(2 s1), where the
     top mode never settles (period-2 oscillation about s1, loss stays above L⋆)."""
     s = np.array([2.0, 1.0, 0.5])
