@@ -6,7 +6,9 @@ second derivative along a direction :math:`(D_1, D_2)` is
 .. math:: D^2\mathcal L = \lVert W_2D_1 + D_2W_1\rVert_F^2 - 2\langle R, D_2D_1\rangle,
           \qquad R = \tilde\Sigma - W_2W_1,
 
-the first term the Gauss–Newton part (:math:`J^\top J`). When the weights are aligned with the
+the first term the Gauss–Newton part (:math:`J^\top J`). :func:`hessian_top_eigenvalue` gives the
+sharpness of any weights of any depth (exact Hessian-vector products); the groups below are the
+two-layer closed form. When the weights are aligned with the
 task's modes (:math:`W_1 = O\,\mathrm{diag}(a)\tilde V^\top`, :math:`W_2 = \tilde U\mathrm{diag}(b)O^\top`
 on the first m = min(N, M) hidden units, zero elsewhere), the Hessian splits into small blocks
 (docs/theory.md#curvature-along-training), with :math:`r_i = s_i - a_ib_i`:
@@ -143,25 +145,66 @@ def aligned_sharpness(a, b, s, *, n_in: int, n_hidden: int, n_out: int,
     return np.max(np.concatenate([g for g in groups.values()], axis=-1), axis=-1)
 
 
-def _hvp(W1, W2, S11, S31, D1, D2):
-    G = (W2 @ W1) @ S11 - S31  # ∂L/∂W
-    dG = (W2 @ D1 + D2 @ W1) @ S11
-    return W2.T @ dG + D2.T @ G, dG @ W1.T + G @ D1.T
+def _prods(ws):
+    """below[l] = W_l⋯W_1 (below[0] = I), above[l] = W_L⋯W_{l+1} (above[L] = I)."""
+    N, M, L = ws[0].shape[1], ws[-1].shape[0], len(ws)
+    below, above = [np.eye(N)], [np.eye(M)]
+    for W in ws:
+        below.append(W @ below[-1])
+    for W in reversed(ws):
+        above.insert(0, above[0] @ W)
+    return below, above  # above[l] = W_L⋯W_{l+1} for l = 0..L
+
+
+def _hvp(ws, S11, S31, Ds):
+    r"""Exact Hessian-vector product of the loss of any depth: the directional derivative of the
+    layer gradients :math:`g_l = W_{>l}^\top G\,W_{<l}^\top`, :math:`G = W\Sigma_{11} - \Sigma_{31}`."""
+    L = len(ws)
+    below, above = _prods(ws)
+
+    def d_chain(a, b):  # d(W_b⋯W_a), layers a..b (1-based, inclusive), by the product rule
+        return sum(_chain(ws, k + 1, b) @ Ds[k - 1] @ _chain(ws, a, k - 1) for k in range(a, b + 1))
+
+    G = below[L] @ S11 - S31
+    dG = d_chain(1, L) @ S11
+    grads = []
+    for l in range(1, L + 1):
+        up, lo = above[l], below[l - 1]  # W_{>l} (M, n_{l+1}), W_{<l} (n_l, N)
+        d_up = d_chain(l + 1, L) if l < L else 0.0
+        d_lo = d_chain(1, l - 1) if l > 1 else 0.0
+        h = up.T @ dG @ lo.T
+        if l < L:
+            h = h + d_up.T @ G @ lo.T
+        if l > 1:
+            h = h + up.T @ G @ d_lo.T
+        grads.append(h)
+    return grads
+
+
+def _chain(ws, a, b):
+    """W_b⋯W_a (1-based, inclusive); the identity of the right size when b < a."""
+    if b < a:
+        return np.eye(ws[a - 1].shape[1]) if a - 1 < len(ws) else np.eye(ws[-1].shape[0])
+    out = ws[a - 1]
+    for W in ws[a:b]:
+        out = W @ out
+    return out
 
 
 def hessian_top_eigenvalue(weights, stats, *, tol: float = 1e-10) -> float:
-    r"""The top (algebraic) Hessian eigenvalue of a two-layer network's loss, by Lanczos on exact products.
+    r"""The top (algebraic) Hessian eigenvalue of a linear network's loss, any depth, by Lanczos on exact products.
 
-    The Hessian-vector product is exact (no finite differences):
-    :math:`H(D_1, D_2) = (W_2^\top\,dG + D_2^\top G,\ dG\,W_1^\top + G D_1^\top)` with
-    :math:`G = W\Sigma_{11} - \Sigma_{31}` and :math:`dG = (W_2D_1 + D_2W_1)\Sigma_{11}`;
-    ``scipy.sparse.linalg.eigsh(which="LA")`` iterates on it (a Krylov form of power
-    iteration that converges to the largest eigenvalue, not the largest in modulus).
+    The Hessian-vector product is exact (no finite differences): the directional derivative of
+    the layer gradients :math:`g_l = W_{>l}^\top G\,W_{<l}^\top`, :math:`G = W\Sigma_{11} - \Sigma_{31}`,
+    by the product rule (two layers: :math:`(W_2^\top\,dG + D_2^\top G,\ dG\,W_1^\top + G D_1^\top)`,
+    :math:`dG = (W_2D_1 + D_2W_1)\Sigma_{11}`); ``scipy.sparse.linalg.eigsh(which="LA")``
+    iterates on it (a Krylov form of power iteration that converges to the largest eigenvalue,
+    not the largest in modulus).
 
     Parameters
     ----------
-    weights : tuple (W1, W2)
-        Shapes (H, N), (M, H); a single network.
+    weights : tuple of ndarray
+        ``(W1, ..., WL)``, shapes (n_{l+1}, n_l); a single network.
     stats : Statistics
         The task (any Σ11).
     tol : float
@@ -173,27 +216,31 @@ def hessian_top_eigenvalue(weights, stats, *, tol: float = 1e-10) -> float:
 
     Examples
     --------
+    At the balanced optimum the sharpness is :math:`L s_1^{2-2/L}` (2·s1 for two layers):
+
     >>> import numpy as np
     >>> from linnet import Statistics, theory
     >>> stats = Statistics(np.eye(2), np.diag([2.0, 1.0]), 6.0)
-    >>> w = (np.diag(np.sqrt([2.0, 1.0])), np.diag(np.sqrt([2.0, 1.0])))  # the balanced optimum
+    >>> w = (np.diag(np.sqrt([2.0, 1.0])), np.diag(np.sqrt([2.0, 1.0])))
     >>> print(round(theory.hessian_top_eigenvalue(w, stats), 8))
     4.0
+    >>> w3 = tuple(np.diag(np.cbrt([2.0, 1.0])) for _ in range(3))
+    >>> print(round(theory.hessian_top_eigenvalue(w3, stats), 6), round(3 * 2 ** (4 / 3), 6))
+    7.559526 7.559526
     """
     import scipy.sparse.linalg as sla
 
     from ..network import check_weights
 
-    W1, W2 = _two(weights)
-    check_weights((W1, W2), n_in=stats.n_in, n_out=stats.n_out)
-    (H, N), M = W1.shape, W2.shape[0]
-    n1 = H * N
+    ws = _layers(weights)
+    check_weights(ws, n_in=stats.n_in, n_out=stats.n_out)
+    sizes = np.cumsum([0] + [W.size for W in ws])
 
     def matvec(x):
-        h1, h2 = _hvp(W1, W2, stats.sigma11, stats.sigma31, x[:n1].reshape(H, N), x[n1:].reshape(M, H))
-        return np.concatenate([h1.ravel(), h2.ravel()])
+        Ds = [x[a:b].reshape(W.shape) for a, b, W in zip(sizes[:-1], sizes[1:], ws)]
+        return np.concatenate([h.ravel() for h in _hvp(ws, stats.sigma11, stats.sigma31, Ds)])
 
-    n = n1 + M * H
+    n = int(sizes[-1])
     if n <= 3:  # eigsh needs k < n; a dense matrix is as exact
         dense = np.stack([matvec(e) for e in np.eye(n)], axis=1)
         return float(np.linalg.eigvalsh(0.5 * (dense + dense.T))[-1])
@@ -202,8 +249,8 @@ def hessian_top_eigenvalue(weights, stats, *, tol: float = 1e-10) -> float:
     return float(sla.eigsh(op, k=1, which="LA", tol=tol, v0=v0, return_eigenvectors=False)[0])
 
 
-def _two(weights):
-    if isinstance(weights, np.ndarray) or len(weights) != 2:
-        raise ValueError("weights must be two matrices (W1, W2) of one two-layer network")
-    W1, W2 = (as_float_array(W, f"W{i + 1}", ndim=2) for i, W in enumerate(weights))
-    return W1, W2
+def _layers(weights):
+    if isinstance(weights, np.ndarray) or not len(weights):
+        raise ValueError("weights must be a tuple of matrices (W1, ..., WL) of one network")
+    ws = tuple(as_float_array(W, f"W{i + 1}", ndim=2) for i, W in enumerate(weights))
+    return ws
