@@ -26,6 +26,14 @@ Theories (``source = theory``, column ``theory``), each evaluated at the simulat
 - ``lambda_balanced``: Dominé et al.'s exact solution with the weights' own λ (exact for both
   families; equal to ``zero_balanced`` when λ = 0).
 
+Rectangular networks (issue 13), beside the square ones: the same spectrum as a teacher with
+more inputs than outputs (6 → 4 → 4, ``init = lambda_balanced_6-4-4``) and fewer (4 → 4 → 6,
+``lambda_balanced_4-4-6``), λ-balanced with λ = +c² and, suffixed ``_neg``, λ = −c² (both signs
+are λ-balanced since H = min(N, M)), entry std c/(√H + √max(N, M)) so that the smaller layer's
+top singular value is ≈ c. Their theories are ``saxe`` and ``lambda_balanced``, the
+exact solution for any shape (:class:`linnet.theory.RectangularLambdaBalancedSolution`); no
+determinant sign needs matching (the general form has no condition on B).
+
 ``error`` is ‖W_theory(t) − W_sim(t)‖_F / ‖Σ31‖_F (0 in simulation rows) and ``max_error``
 its maximum over the run; ``loss`` is each source's loss. GD differs from gradient flow by
 O(η·t·s²), so the exact theories sit at ~1e-3 and below, not at round-off; at c ≳ 3 the
@@ -41,7 +49,8 @@ import sys
 import numpy as np
 import pandas as pd
 
-from linnet import experiment, metrics, network, setups, tables, theory, train
+from linnet import Statistics, experiment, metrics, network, setups, tables, theory, train
+from linnet.data import teacher_matrix
 
 NAME = "init_regimes"
 EXPERIMENT = "init_regimes"
@@ -58,6 +67,7 @@ class InitRegimes(experiment.Spec):
     lr_base: float = 1e-3  # η = lr_base / max(1, c²)
     t_max: float = 15.0  # trained up to t = t_max / max(1, c²)
     records: int = 61
+    rect_shapes: tuple[str, ...] = ("6-4-4", "4-4-6")  # (N, H, M) of the rectangular families
 
     schema = experiment.Schema(
         keys=("experiment", "init", "init_scale", "lr", "seed", "step", "time", "source"),
@@ -76,6 +86,57 @@ def init_weights(family, c, seed, stats):
     else:
         w = network.init_lambda_balanced((n, n, n), c / np.sqrt(n), c**2, rng=rng)
     return setups.match_determinant_sign(w, stats.sigma31)
+
+
+def rect_families(spec) -> list[tuple[str, tuple[int, int, int], float]]:
+    """(init name, widths, sign of λ) of every rectangular family."""
+    out = []
+    for shape in spec.rect_shapes:
+        try:
+            widths = tuple(int(v) for v in shape.split("-"))
+        except ValueError:
+            widths = ()
+        if len(widths) != 3 or min(widths) < 1 or widths[1] > min(widths[0], widths[2]):
+            raise ValueError(f"rect_shapes entries must be N-H-M with H <= min(N, M) (λ of both signs); "
+                             f"got {shape!r} (--set rect_shapes=6-4-4,4-4-6)")
+        out += [(f"lambda_balanced_{shape}", widths, 1.0), (f"lambda_balanced_{shape}_neg", widths, -1.0)]
+    return out
+
+
+def rect_rows(spec: InitRegimes, c: float) -> list[pd.DataFrame]:
+    """Simulation, Saxe and exact λ-balanced rows of the rectangular families at scale c."""
+    frames = []
+    for family, (N, H, M), sign in rect_families(spec):
+        rng = tables.rng_for(EXPERIMENT, "teacher", N, M)
+        S31 = teacher_matrix(M, N, rng=rng, spectrum=np.array(spec.s))
+        stats = Statistics(np.eye(N), S31, float(np.sum(np.square(spec.s))))
+        lr = spec.lr_base / max(1.0, c**2)
+        steps = int(round(spec.t_max / max(1.0, c**2) / lr))
+        rec = np.unique(np.linspace(0, steps, spec.records).round().astype(np.int64))
+        inits = [network.init_lambda_balanced((N, H, M), c / (np.sqrt(H) + np.sqrt(max(N, M))), sign * c**2,
+                                              rng=tables.rng_for(EXPERIMENT, family, float(c), seed))
+                 for seed in range(spec.seeds)]
+        tr = train.gradient_descent(network.stack(inits), stats, lr, steps, record_steps=rec)
+        if np.any(tr.diverged):
+            raise ValueError(tr.message)
+        t = rec * lr
+        norm = np.linalg.norm(S31)
+        for seed, w in enumerate(inits):
+            sim = tr.product[:, seed]
+            modes = stats.modes
+            u = theory.mode_strength(t[:, None], modes.s, theory.effective_initial_strength(w, modes))
+            products = {"saxe": np.einsum("mr,tr,nr->tmn", modes.U, u, modes.V),
+                        "lambda_balanced": theory.lambda_balanced_solution(w, stats, t).product}
+            base = {"experiment": EXPERIMENT, "init": family, "init_scale": float(c), "lr": lr,
+                    "seed": seed, "step": rec, "time": t, "lam": sign * c**2,
+                    "balance": float(metrics.lambda_balancedness(w)[0])}
+            frames.append(pd.DataFrame({**base, "source": "simulation", "theory": "",
+                                        "loss": tr.loss[:, seed], "error": 0.0, "max_error": 0.0}))
+            for name, P in products.items():
+                err = np.linalg.norm(P - sim, axis=(-2, -1)) / norm
+                frames.append(pd.DataFrame({**base, "source": "theory", "theory": name,
+                                            "loss": stats.loss(P), "error": err, "max_error": err.max()}))
+    return frames
 
 
 def same_map_zero_balanced(w):
@@ -126,7 +187,7 @@ def scale_rows(spec: InitRegimes, stats, c: float) -> list[pd.DataFrame]:
 
 def regimes_table(spec: InitRegimes) -> pd.DataFrame:
     stats = setups.whitened_teacher_stats(EXPERIMENT, np.array(spec.s))
-    return pd.concat([f for c in spec.init_scales for f in scale_rows(spec, stats, c)],
+    return pd.concat([f for c in spec.init_scales for f in scale_rows(spec, stats, c) + rect_rows(spec, c)],
                      ignore_index=True)
 
 

@@ -7,7 +7,8 @@ exact zero-balanced solution with the same initial map (Braun et al. 2022) and t
 λ-balanced solution (Dominé et al. 2025). Right: the largest deviation of each theory from the
 simulated network map over the run, ‖W_theory − W_sim‖_F / ‖Σ31‖_F (median over seeds), against
 the scale; solid: λ-balanced family, dotted: zero-balanced family (where the two exact
-solutions coincide). The exact solutions stay at the GD-versus-gradient-flow level O(η·t·s²)
+solutions coincide). Fourth panel (when the table has them): the same for rectangular networks,
+6 → 4 → 4 and 4 → 4 → 6 with λ = ±c², against the exact λ-balanced solution for any shape. The exact solutions stay at the GD-versus-gradient-flow level O(η·t·s²)
 at every scale; the small-weight theories fail as the weights grow.
 """
 
@@ -23,10 +24,25 @@ THEORIES = {"saxe": ("Saxe sigmoids", "C1"), "zero_balanced": ("exact zero-balan
 FAMILY_STYLE = {"lambda_balanced": "-", "zero_balanced": ":"}
 
 
+def rectangular_panel(ax, th, ylim):
+    """Error of the exact any-shape λ-balanced solution and of Saxe's sigmoids, rectangular nets."""
+    err = th.groupby(["init", "theory", "init_scale"], as_index=False).max_error.median()
+    for k, ((family, name), g) in enumerate(err.groupby(["init", "theory"])):
+        label, color = THEORIES[name]
+        shape = family.removeprefix("lambda_balanced_").replace("_neg", ", λ = −c²")
+        shape = shape if "λ" in shape else shape + ", λ = +c²"
+        ax.plot(g.init_scale, g.max_error, color=color, marker="os^v"[k // 2 % 4], markersize=4,
+                linestyle="-" if "−" not in shape else "--", label=f"{label} (N-H-M {shape})")
+    ax.set(xscale="log", yscale="log", ylim=ylim, xlabel="initial scale c (smaller layer)",
+           ylabel="max ‖W_theory − W_sim‖ / ‖Σ31‖", title="rectangular networks: error of each theory")
+    ax.legend(fontsize=6, loc="upper left")
+
+
 def main(argv=None) -> int:
     args = _common.parser(NAME, __doc__).parse_args(argv)
     df = _common.read(args.tables, NAME)
-    fig, axes = _common.figure(3, 1, width=13.5, height=4.2)
+    rect = ~df.init.isin(FAMILY_STYLE)  # the rectangular families (issue 13), if the table has them
+    fig, axes = _common.figure(3 + bool(rect.any()), 1, width=13.5 + 4.5 * bool(rect.any()), height=4.2)
     scales = sorted(df.init_scale.unique())
     seed = df.seed.min()
     for ax, c in zip(axes[0][:2], (scales[0], scales[-1])):
@@ -40,7 +56,7 @@ def main(argv=None) -> int:
                title=f"λ-balanced init, scale c = {c:g} (λ = {g.lam.iloc[0]:.3g})")
     axes[0][0].legend()
     ax = axes[0][2]
-    th = df[df.source == "theory"]
+    th = df[(df.source == "theory") & ~rect]
     err = th.groupby(["init", "theory", "init_scale"], as_index=False).max_error.median()
     for (family, name), g in err.groupby(["init", "theory"]):
         label, color = THEORIES[name]
@@ -49,6 +65,8 @@ def main(argv=None) -> int:
     ax.set(xscale="log", yscale="log", xlabel="initial scale c (layer singular values)",
            ylabel="max ‖W_theory − W_sim‖ / ‖Σ31‖", title="error of each theory")
     ax.legend(fontsize=7, loc="upper left")
+    if rect.any():
+        rectangular_panel(axes[0][3], df[rect & (df.source == "theory")], ax.get_ylim())
     fig.tight_layout()
     _common.save(fig, args.out)
     return 0

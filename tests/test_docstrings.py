@@ -52,6 +52,8 @@ MODULES = (
     "linnet.notebook",
     "linnet.data.hierarchy",
     "linnet.theory.semantic",
+    "linnet.tangent",
+    "linnet.theory.curvature",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a

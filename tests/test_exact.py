@@ -176,8 +176,10 @@ def test_bad_input_names_the_fix():
         th.lambda_balanced_solution(w, st, [0.0])
     st6 = _task(rng, 6, 4)
     w = network.init_lambda_balanced((6, 4, 4), 0.3, 0.5, rng=rng)
-    with pytest.raises(ValueError, match="square networks"):
-        th.lambda_balanced_solution(w, st6, [0.0])
+    with pytest.raises(ValueError, match="square networks"):  # the square closed form's class
+        th.LambdaBalancedSolution.from_weights(w, st6)
+    # issue 13: the wrapper now answers any shape (RectangularLambdaBalancedSolution).
+    assert th.lambda_balanced_solution(w, st6, [0.0]).product.shape == (1, 4, 6)
     w = network.init_lambda_balanced((5, 5, 5), 0.3, 0.5, rng=rng)
     with pytest.raises(ValueError, match="inconsistent"):
         th.lambda_balanced_solution(w, st, [0.0], lam=1.0)

@@ -4,9 +4,12 @@
 - :mod:`linnet.theory.deep`: depth-L mode equation, learning times, discrete map, stability bound.
 - :mod:`linnet.theory.exact`: exact two-layer solutions for zero- and λ-balanced init (Braun et al. 2022,
   Dominé et al. 2025), as objects built once from the weights (:class:`ZeroBalancedSolution`,
-  :class:`LambdaBalancedSolution`) that answer ``product(t)``, ``blocks(t)``, ``loss(t)``.
+  :class:`LambdaBalancedSolution`, :class:`RectangularLambdaBalancedSolution`) that answer
+  ``product(t)``, ``blocks(t)``, ``loss(t)``.
 - :mod:`linnet.theory.semantic`: shallow vs deep mode strengths, every item's predicted properties,
   hidden similarity, typicality, coherence and transient errors (Saxe et al. PNAS 2019).
+- :mod:`linnet.theory.curvature`: Hessian and Gauss–Newton spectra of the two-layer loss at
+  aligned weights, by group, and the sharpness along training.
 
 Arguments follow one convention (stated in :mod:`linnet.theory.saxe`): a curve's grid (``t`` or
 ``steps``) first, then the mode ``s, u0`` and a target strength ``uf``; parameters of the dynamics
@@ -19,10 +22,11 @@ Examples
 [0.01   0.4306]
 """
 
-from . import deep, exact, saxe, semantic
+from . import curvature, deep, exact, saxe, semantic
 from .deep import *  # noqa: F403  (each submodule's __all__ is the list of its public names)
 from .exact import *  # noqa: F403
 from .saxe import *  # noqa: F403
 from .semantic import *  # noqa: F403
+from .curvature import *  # noqa: F403
 
-__all__ = [*saxe.__all__, *deep.__all__, *exact.__all__, *semantic.__all__]
+__all__ = [*saxe.__all__, *deep.__all__, *exact.__all__, *semantic.__all__, *curvature.__all__]

@@ -24,6 +24,7 @@ Every evaluation is vectorised over times: the per-time work is a batch of m×m 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -43,6 +44,7 @@ __all__ = [
     "lambda_balanced_learning_time",
     "lambda_balanced_mode_strength",
     "riccati_rhs",
+    "RectangularLambdaBalancedSolution",
 ]
 
 #: Relative tolerance for "the weights satisfy the balance identity" (round-off of a product of
@@ -258,6 +260,11 @@ class _ClosedForm:
     ZU_hat: np.ndarray | None = None  # (M, m)
     A1: np.ndarray | None = None  # (m, m)
 
+    @property
+    def n_in(self) -> int:
+        """N, the number of inputs (rows of the upper blocks of QQᵀ)."""
+        return self.ZV0.shape[0]
+
     def at(self, t):
         """e (T, m), eKe (T, m, m) and A(t) (T, m, m) at the times t (T,)."""
         e = np.exp(-self.rate[None, :] * t[:, None])  # underflow to 0 at large t is the right limit
@@ -378,7 +385,7 @@ class _Evaluate:
         [0.4306 0.0695]
         """
         q = self.qqt(t)
-        N = self._form.ZV0.shape[0]
+        N = self._form.n_in
         return QQtBlocks(input_gram=q[:, :N, :N], product=q[:, N:, :N], output_gram=q[:, N:, N:])
 
     def loss(self, t) -> np.ndarray:
@@ -819,10 +826,11 @@ class LambdaBalancedSolution(_Evaluate):
         if not (N == H == M):
             raise ValueError(
                 f"the λ-balanced closed form is implemented for square networks N = H = M; got "
-                f"N = {N}, H = {H}, M = {M}. Use lambda_balanced_mode_strength for aligned modes of "
-                "any shape, zero_balanced_solution when λ = 0, or linnet.train.gradient_flow"
+                f"N = {N}, H = {H}, M = {M}. Use lambda_balanced_mode_strength for aligned modes, "
+                "RectangularLambdaBalancedSolution (or lambda_balanced_solution) for any shape, or "
+                "linnet.train.gradient_flow"
             )
-        lam_w = _estimate_lambda(W1, W2, lam)
+        lam_w = _estimate_lambda(W1, W2, _check_lam_value(lam))
         U, sig, Vt = np.linalg.svd(W2 @ W1)
         V = Vt.T
         if sig[-1] <= 1e-12 * max(sig[0], 1e-300):
@@ -883,8 +891,218 @@ def lambda_balanced_solution(weights, stats, t, *, lam: float | None = None,
     >>> print(round(ex.lam, 12), np.diag(ex.product[-1]).round(6))
     0.5 [1.678835 0.605227]
     """
-    sol = LambdaBalancedSolution.from_weights(weights, stats, lam=lam)
-    return _evaluated(sol, t, full)
+    S31 = _sigma31(stats)
+    W1, W2 = _two_layers(weights, S31)
+    square = S31.shape[0] == S31.shape[1] == W1.shape[0]
+    cls = LambdaBalancedSolution if square else RectangularLambdaBalancedSolution
+    return _evaluated(cls.from_weights(weights, stats, lam=lam), t, full)
+
+
+# ---------------------------------------------------------------------------- λ-balanced, any shape
+#: Largest |μ|·Δ of one step of :class:`_RiccatiForm`: e^{2} bounds the growth of a factor
+#: within a step, so the Cholesky factor of I + OᵀGO is as well conditioned as e^{2}·‖O‖².
+_RICCATI_STEP = 1.0
+
+
+def _growth(mu, dt):
+    r""":math:`\int_0^{dt} e^{2\mu s}ds = (e^{2\mu dt} - 1)/(2\mu)`, with its limit dt at μ = 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.expm1(2.0 * mu * dt) / (2.0 * mu)
+    return np.where(mu != 0, g, dt)
+
+
+@dataclass(frozen=True, eq=False)  # array fields: identity, not elementwise ==
+class _RiccatiForm:
+    r""":math:`QQ^\top(t) = e^{Ft}Q_0\,(I + Q_0^\top G(t)Q_0)^{-1}Q_0^\top e^{Ft}`, :math:`G(t) = \int_0^t e^{2Fs}ds`.
+
+    Held in the eigenbasis of the symmetric F (eigenvalues ``mu``, vectors ``basis``) as the
+    factor ``O0`` = basisᵀ Q0. Evaluated by the solution's semigroup property: the factor
+    :math:`O \to e^{\mu\Delta}O\,L^{-\top}` (:math:`LL^\top = I + O^\top G(\Delta)O`) over steps
+    with :math:`\max|\mu|\,\Delta \le 1`, each one the closed form itself; a single step to a
+    large t would form :math:`e^{\mu t}` beyond the range of a double.
+    """
+
+    mu: np.ndarray  # (N + M,)
+    basis: np.ndarray  # (N + M, N + M)
+    O0: np.ndarray  # (N + M, H)
+    n_in: int
+
+    def _advance(self, O, dt):
+        steps = max(1, int(np.ceil(np.abs(self.mu).max() * dt / _RICCATI_STEP)))
+        h = dt / steps
+        grow, g = np.exp(self.mu * h)[:, None], _growth(self.mu, h)[:, None]
+        for _ in range(steps):
+            L = np.linalg.cholesky(np.eye(O.shape[1]) + O.T @ (g * O))
+            O = np.linalg.solve(L, (grow * O).T).T  # (e^{μh} O) L^{-T}
+        return O
+
+    def factors(self, t):
+        """The factor Q(t) with Q(t)Q(t)ᵀ = QQᵀ(t), in F's eigenbasis, shape (T, N + M, H)."""
+        order = np.argsort(t, kind="stable")
+        out = np.empty((t.size, *self.O0.shape))
+        O, now = self.O0, 0.0
+        for i in order:
+            if t[i] > now:
+                O, now = self._advance(O, t[i] - now), t[i]
+            out[i] = O
+        return out
+
+    def qqt(self, t):
+        Z = self.basis @ self.factors(t)  # (T, N + M, H)
+        return Z @ _swap(Z)
+
+    def product(self, t):
+        Z = self.basis @ self.factors(t)
+        N = self.n_in
+        return Z[:, N:] @ _swap(Z[:, :N])
+
+
+@functools.lru_cache(maxsize=64)
+def _f_eigen(s31_bytes: bytes, shape: tuple[int, int], lam: float):
+    """Eigen-decomposition of F for Σ̃ (given by its bytes) and λ: a grid of initialisations
+    shares one task and a few λ, and the (N + M)² eigh costs more than the rest of a solution."""
+    M, N = shape
+    S31 = np.frombuffer(s31_bytes, dtype=np.float64).reshape(shape)
+    F = np.zeros((N + M, N + M))
+    F[:N, N:], F[N:, :N] = S31.T, S31
+    F[:N, :N] = -0.5 * lam * np.eye(N)
+    F[N:, N:] = 0.5 * lam * np.eye(M)
+    mu, basis = np.linalg.eigh(F)
+    mu.setflags(write=False)
+    basis.setflags(write=False)
+    return mu, basis
+
+
+def _check_lam_value(lam):
+    if lam is None:
+        return None
+    if isinstance(lam, bool) or not np.isscalar(lam) or not np.isfinite(lam):
+        raise ValueError(f"lam must be a finite real number or None (taken from the weights); got {lam!r}")
+    return float(lam)
+
+
+@dataclass(frozen=True, eq=False)  # array fields: identity, not elementwise ==
+class RectangularLambdaBalancedSolution(_Evaluate):
+    r"""Exact gradient-flow solution of a two-layer network from λ-balanced weights of any shape.
+
+    Build it with :meth:`from_weights`. Shapes: N inputs, H hidden, M outputs with
+    :math:`W_2^\top W_2 - W_1W_1^\top = \lambda I_H` (so H ≤ M when λ > 0 and H ≤ N when
+    λ < 0; :func:`linnet.network.init_lambda_balanced`). Square shapes give
+    :class:`LambdaBalancedSolution`'s numbers (tested), without its condition on B.
+
+    Attributes
+    ----------
+    lam : float
+    F_eigenvalues : ndarray, shape (N + M,)
+        The rates μ of :math:`F = \begin{pmatrix}-\tfrac\lambda2 I_N & \tilde\Sigma^\top\\ \tilde\Sigma & \tfrac\lambda2 I_M\end{pmatrix}`:
+        :math:`\pm\sqrt{\tilde s_i^2 + \lambda^2/4}` for the m = min(N, M) task modes,
+        −λ/2 for the N − m input directions the task does not use and +λ/2 for the M − m
+        such output directions.
+    F_eigenvectors : ndarray, shape (N + M, N + M)
+    Q0 : ndarray, shape (N + M, H)
+        :math:`Q(0) = [W_1^\top; W_2]`.
+    n_in : int
+        N.
+    stats : Statistics or None
+
+    Notes
+    -----
+    The Riccati equation of the module docstring holds for λ-balanced weights of any shape,
+    and its solution is (docs/theory.md#exact-solutions)
+
+    .. math:: QQ^\top(t) = e^{Ft}Q_0\big(I_H + Q_0^\top G(t)\,Q_0\big)^{-1}Q_0^\top e^{Ft},
+              \qquad G(t) = \int_0^t e^{2Fs}\,ds = \sum_k \frac{e^{2\mu_kt}-1}{2\mu_k}f_kf_k^\top.
+
+    (Differentiate: the product rule gives :math:`FQQ^\top + QQ^\top F` and the derivative of the
+    inverse gives :math:`-(QQ^\top)^2`.) In the eigenbasis of F this is Dominé et al.'s form
+    with the null-space terms: the N − m unused input directions evolve at the rate −λ/2 and
+    the M − m unused output directions at +λ/2. At λ = 0 those rates are 0 and the terms
+    grow linearly in t (Braun et al.'s :math:`4tB^{-1}\cdots` term). Balance fixes
+    :math:`\Delta(W_2^\top W_2) = \Delta(W_1W_1^\top)`, so the sign of λ decides which layer
+    moves *relative to its size*: from a small product with |λ| = 1.5 on shapes (5, 3, 3) and
+    (3, 3, 5), :math:`W_1^\top W_1` changes by ~150× its initial norm and :math:`W_2W_2^\top`
+    by < 1.2× when λ > 0, and the other way round when λ < 0.
+
+    References
+    ----------
+    Dominé, Anguita, Proca, Braun, Kunin, Mediano & Saxe (2025), "From lazy to rich", ICLR,
+    arXiv:2409.14623; Fukumizu (1998).
+
+    Examples
+    --------
+    More inputs than outputs (N = 4, H = M = 2), λ of either sign (the same initial product, as
+    :func:`~linnet.network.init_lambda_balanced` draws it, and the same optimum):
+
+    >>> import numpy as np
+    >>> from linnet import Statistics, network, theory
+    >>> S = np.array([[2.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
+    >>> stats = Statistics(np.eye(4), S, 6.0)
+    >>> for lam in (-1.0, 1.0):
+    ...     w = network.init_lambda_balanced((4, 2, 2), 0.3, lam, rng=np.random.default_rng(0))
+    ...     sol = theory.RectangularLambdaBalancedSolution.from_weights(w, stats)
+    ...     print(lam, sol.loss([0.0, 60.0]).round(4))
+    -1.0 [2.6082 0.5   ]
+    1.0 [2.6082 0.5   ]
+    """
+
+    lam: float
+    F_eigenvalues: np.ndarray
+    F_eigenvectors: np.ndarray
+    Q0: np.ndarray
+    n_in: int
+    stats: Statistics | None = field(default=None, repr=False)
+    _form: _RiccatiForm = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        form = _RiccatiForm(mu=self.F_eigenvalues, basis=self.F_eigenvectors,
+                            O0=self.F_eigenvectors.T @ self.Q0, n_in=self.n_in)
+        object.__setattr__(self, "_form", form)  # frozen: set once, here
+
+    @classmethod
+    def from_weights(cls, weights, stats, *, lam: float | None = None) -> "RectangularLambdaBalancedSolution":
+        r"""The solution from λ-balanced initial weights of any shape: validate, decompose F.
+
+        Parameters
+        ----------
+        weights : tuple (W1, W2)
+            Shapes (H, N), (M, H) with :math:`W_2^\top W_2 - W_1W_1^\top = \lambda I_H`.
+        stats : Statistics or ndarray of shape (M, N)
+            Whitened statistics or :math:`\tilde\Sigma` (then no :meth:`loss`).
+        lam : float, optional
+            λ; taken from the weights when omitted (checked against them when given).
+
+        Returns
+        -------
+        RectangularLambdaBalancedSolution
+
+        Raises
+        ------
+        ValueError
+            Shapes that do not chain, weights that are not λ-balanced, ``lam`` not finite or
+            inconsistent with the weights, inputs that are not white.
+
+        Examples
+        --------
+        Fewer inputs than outputs (N = 2, M = 3): the product reaches Σ̃:
+
+        >>> import numpy as np
+        >>> from linnet import Statistics, network, theory
+        >>> stats = Statistics(np.eye(2), np.array([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]]), 6.0)
+        >>> w = network.init_lambda_balanced((2, 2, 3), 0.2, -0.5, rng=np.random.default_rng(1))
+        >>> sol = theory.RectangularLambdaBalancedSolution.from_weights(w, stats)
+        >>> print(round(sol.lam, 10), np.abs(sol.product([80.0])[0] - stats.sigma31).max() < 1e-10)
+        -0.5 True
+        """
+        S31 = _sigma31(stats)
+        W1, W2 = _two_layers(weights, S31)
+        lam_w = _estimate_lambda(W1, W2, _check_lam_value(lam))
+        M, N = S31.shape
+        # λ read from weights carries round-off (~1e-16 relative) that differs between members
+        # drawn with the same λ; 12 digits keep it far below the balance check's 1e-8 and let
+        # them share one decomposition of F.
+        mu, basis = _f_eigen(S31.tobytes(), S31.shape, float(f"{lam_w:.12g}"))
+        return cls(lam=lam_w, F_eigenvalues=mu, F_eigenvectors=basis, Q0=np.concatenate([W1.T, W2]),
+                   n_in=N, stats=stats if isinstance(stats, Statistics) else None)
 
 
 def riccati_rhs(qqt, stats, *, lam: float = 0.0) -> np.ndarray:
