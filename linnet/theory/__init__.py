@@ -5,6 +5,9 @@
 - :mod:`linnet.theory.exact`: exact two-layer solutions for zero- and λ-balanced init (Braun et al. 2022,
   Dominé et al. 2025), as objects built once from the weights (:class:`ZeroBalancedSolution`,
   :class:`LambdaBalancedSolution`) that answer ``product(t)``, ``blocks(t)``, ``loss(t)``.
+- :mod:`linnet.theory.generalisation`: train and test error over time on a noisy teacher
+  (Advani & Saxe's shallow student, Lampinen & Ganguli's two-layer student), by name
+  (``theory.generalisation.shallow_errors``): its names are not re-exported here.
 
 Arguments follow one convention (stated in :mod:`linnet.theory.saxe`): a curve's grid (``t`` or
 ``steps``) first, then the mode ``s, u0`` and a target strength ``uf``; parameters of the dynamics
@@ -17,7 +20,7 @@ Examples
 [0.01   0.4306]
 """
 
-from . import deep, exact, saxe
+from . import deep, exact, generalisation, saxe
 from .deep import *  # noqa: F403  (each submodule's __all__ is the list of its public names)
 from .exact import *  # noqa: F403
 from .saxe import *  # noqa: F403
