@@ -23,7 +23,7 @@ _MODULES = {
     "fetch": ["ChecksumError", "check_base_url", "download"],
     "images": ["ImageDataset", "WhitenedTask", "load", "load_embedded", "load_folder", "whitened_task"],
     "whitening": ["Whitener", "fit_whitening", "targets"],
-    "noisy": ["NoisyTask", "noisy_teacher", "exact_test_error"],
+    "noisy": ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors"],
 }
 __all__ = ["sources", *(name for names in _MODULES.values() for name in names)]
 __getattr__, __dir__ = attach(__name__, _MODULES, {name: module for module, names in _MODULES.items()

@@ -19,7 +19,7 @@ import numpy as np
 from .._validation import as_float_array, check_rng, positive_float, positive_int
 from .teacher import Task, whiten_exactly
 
-__all__ = ["NoisyTask", "noisy_teacher", "exact_test_error"]
+__all__ = ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,40 @@ def exact_test_error(products, task: NoisyTask) -> np.ndarray:
     if W.shape[-2:] != task.teacher.shape:
         raise ValueError(f"products must end in the teacher's shape {task.teacher.shape}; got {W.shape}")
     return np.sum((W - task.teacher) ** 2, axis=-1) + task.noise_var
+
+
+def descent_errors(task: NoisyTask, steps, *, lr: float, init=None):
+    r"""Training and exact test error of gradient descent on ``task`` at ``steps``, every teacher.
+
+    Exact full-batch gradient descent on linnet's loss from the task's statistics
+    (:func:`linnet.theory.generalisation.linear_descent`): no step is simulated one by one.
+
+    Parameters
+    ----------
+    task : NoisyTask
+    steps : array_like of int, shape (T,)
+    lr : float
+        η (linnet units; the theory's time is step·η/α).
+    init : ndarray, shape (M, N), optional
+        Initial weights (default 0).
+
+    Returns
+    -------
+    E_train, E_test : ndarray, shape (T, M)
+        :math:`\frac1P\sum_\mu(y^\mu - w\cdot x^\mu)^2` (= 2 × linnet's loss) and
+        :func:`exact_test_error`.
+
+    Examples
+    --------
+    >>> from linnet.data import noisy_teacher, descent_errors
+    >>> task = noisy_teacher(100, 200, snr=4.0, rng=np.random.default_rng(0))
+    >>> E_train, E_test = descent_errors(task, [0, 1000], lr=0.01)
+    >>> print(E_train[:, 0].round(3), E_test[:, 0].round(3))
+    [1.    0.083] [1.055 0.336]
+    """
+    from ..theory.generalisation import linear_descent
+
+    P = task.X.shape[0]
+    W = linear_descent(steps, task.X.T @ task.X / P, task.Y.T @ task.X / P, lr=lr, init=init)
+    R = task.Y[None] - task.X @ np.swapaxes(W, -1, -2)  # (T, P, M), one BLAS product per step
+    return np.mean(R * R, axis=1), exact_test_error(W, task)
