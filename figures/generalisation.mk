@@ -4,3 +4,8 @@ FIGURES += figures/out/generalisation_time.png figures/out/generalisation_alpha.
 
 figures/out/generalisation_time.png: results/generalisation_time.csv
 figures/out/generalisation_alpha.png: results/generalisation_alpha.csv
+
+# The MNIST P-sweep (the real-data overtraining peak): the pattern rules of figures/mnist.mk.
+TABLES += results/$(DATA_OUT)/generalisation_mnist.csv
+FIGURES += figures/out/$(DATA_OUT)/generalisation_mnist.png
+figures/out/$(DATA_OUT)/generalisation_mnist.png: results/$(DATA_OUT)/generalisation_mnist.csv
