@@ -58,7 +58,7 @@ class GeneralisationDeep(experiment.Spec):
 
     @classmethod
     def quick(cls):
-        return cls(steps=2000, records=20, seeds=2)
+        return cls(steps=2000, records=20, seeds=1)
 
 
 def run(spec, name, s_bar, seed):
