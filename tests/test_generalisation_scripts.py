@@ -94,3 +94,15 @@ def test_deep_theory_rows_and_stopping_above_the_bound(quick_tables):
     # the aligned student, trained to t = 20, holds the data's singular values: the slowest mode
     # (ŝ ≈ 1.8, u0 = 1e-5) is short of ŝ by ≈ (ŝ/u0) e^{-2ŝt} ≈ 1e-26; round-off is ~1e-13
     np.testing.assert_allclose(m.learned, m.s_hat, rtol=1e-9)
+
+
+def test_tutorial_runs(tmp_path, monkeypatch, capsys):
+    # docs/tutorials/04_generalisation.py runs as a plain script (the tutorial convention) and
+    # prints its theory-vs-simulation comparison
+    import runpy
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(root / "docs" / "tutorials" / "04_generalisation.py"), run_name="__main__")
+    assert "theory: stop at t" in capsys.readouterr().out
