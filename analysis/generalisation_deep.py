@@ -6,7 +6,8 @@ inputs with rank 1 (s̄ = 3) or rank 3 (s̄ = 4, 2, 1.2) and random singular vec
 (:func:`linnet.data.teacher_task`), P = N1 = 100 exactly whitened inputs (Lampinen & Ganguli's
 orthonormal inputs), label noise of std σ = 1, so the noise part of Σ31 has entries of variance
 σ²/P = σ_z²/N1 with σ_z = 1 and aspect ratio A = N3/N1 = 0.5. Student: 100 → 50 → 50 from
-small weights, full-batch gradient descent with η = 0.01 for 4,000 steps (t = 40; η·ŝ1 ≤ 0.05, far below
+small weights, full-batch gradient descent with η = 0.01 for 3,000 steps (t = 30, past every mode's
+learning time; η·ŝ1 ≤ 0.05, far below
 the bound 1), recorded
 at 80 log-spaced steps; ``aligned``: decoupled on the data's modes with every strength u0 = 1e-5
 (the theory's training-aligned student), ``random``: i.i.d. Gaussian entries of std 1e-3.
@@ -48,7 +49,7 @@ class GeneralisationDeep(experiment.Spec):
     u0: float = 1e-5
     init_scale: float = 1e-3
     lr: float = 0.01
-    steps: int = 4000
+    steps: int = 3000
     records: int = 80
     seeds: int = 6
 

@@ -149,6 +149,12 @@ def test_linear_descent_is_linnet_gradient_descent():
         W = gen.linear_descent([0, 7, 40], stats.sigma11, stats.sigma31, lr=0.05, init=w0[0])
         # the same map, summed in another order: round-off of 40 steps (~40·ε·‖W‖)
         np.testing.assert_allclose(W, tr.product, rtol=0, atol=1e-12)
+        # k → ∞: the minimum-norm least-squares map plus the initial weights' null-space part
+        # (nothing moves there); round-off of an eigendecomposition with condition ≲ 1e3 here
+        lim = gen.linear_descent([0], stats.sigma11, stats.sigma31, lr=0.05, init=w0[0], limit=True)[-1]
+        lam, Q = np.linalg.eigh(stats.sigma11)
+        null = Q[:, lam < 1e-10 * lam.max()]
+        np.testing.assert_allclose(lim, stats.optimum() + w0[0] @ null @ null.T, rtol=0, atol=1e-10)
 
 
 def test_bad_input_names_the_argument():

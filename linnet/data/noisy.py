@@ -123,7 +123,7 @@ def exact_test_error(products, task: NoisyTask) -> np.ndarray:
     return np.sum((W - task.teacher) ** 2, axis=-1) + task.noise_var
 
 
-def descent_errors(task: NoisyTask, steps, *, lr: float, init=None):
+def descent_errors(task: NoisyTask, steps, *, lr: float, init=None, limit: bool = False):
     r"""Training and exact test error of gradient descent on ``task`` at ``steps``, every teacher.
 
     Exact full-batch gradient descent on linnet's loss from the task's statistics
@@ -137,10 +137,12 @@ def descent_errors(task: NoisyTask, steps, *, lr: float, init=None):
         η (linnet units; the theory's time is step·η/α).
     init : ndarray, shape (M, N), optional
         Initial weights (default 0).
+    limit : bool
+        Append the errors of the t → ∞ map (``linear_descent(limit=True)``) as row T.
 
     Returns
     -------
-    E_train, E_test : ndarray, shape (T, M)
+    E_train, E_test : ndarray, shape (T, M) or (T + 1, M)
         :math:`\frac1P\sum_\mu(y^\mu - w\cdot x^\mu)^2` (= 2 × linnet's loss) and
         :func:`exact_test_error`.
 
@@ -155,6 +157,7 @@ def descent_errors(task: NoisyTask, steps, *, lr: float, init=None):
     from ..theory.generalisation import linear_descent
 
     P = task.X.shape[0]
-    W = linear_descent(steps, task.X.T @ task.X / P, task.Y.T @ task.X / P, lr=lr, init=init)
+    W = linear_descent(steps, task.X.T @ task.X / P, task.Y.T @ task.X / P, lr=lr, init=init,
+                       limit=limit)
     R = task.Y[None] - task.X @ np.swapaxes(W, -1, -2)  # (T, P, M), one BLAS product per step
     return np.mean(R * R, axis=1), exact_test_error(W, task)

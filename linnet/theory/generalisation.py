@@ -460,7 +460,8 @@ def shallow_early_stopping(alpha, snr, *, init_var=0.0, lr=None, iterations: int
     return t.reshape(alpha.shape), E_opt.reshape(alpha.shape)
 
 
-def linear_descent(steps, sigma11, sigma31, *, lr, init=None) -> np.ndarray:
+def linear_descent(steps, sigma11, sigma31, *, lr, init=None, limit: bool = False,
+                   rcond: float = 1e-10) -> np.ndarray:
     r"""Exact gradient descent of a linear student :math:`W` on linnet's loss, from the statistics.
 
     :math:`W \leftarrow W - \eta(W\Sigma_{11} - \Sigma_{31})` has the closed form, with
@@ -482,10 +483,15 @@ def linear_descent(steps, sigma11, sigma31, *, lr, init=None) -> np.ndarray:
         η > 0.
     init : ndarray, shape (..., M, N), optional
         :math:`W_0` (default 0).
+    limit : bool
+        Append the k → ∞ map (the minimum-norm least-squares solution on the eigenvalues
+        above ``rcond`` · the largest, :math:`W_0` on the others): the same decomposition.
+    rcond : float
+        Relative cut below which an eigenvalue of Σ11 counts as 0 for ``limit``.
 
     Returns
     -------
-    ndarray, shape (T, ..., M, N)
+    ndarray, shape (T, ..., M, N), or (T + 1, ..., M, N) with ``limit``
 
     Examples
     --------
@@ -499,6 +505,8 @@ def linear_descent(steps, sigma11, sigma31, *, lr, init=None) -> np.ndarray:
     >>> for _ in range(7):
     ...     W = W - 0.1 * (W @ s11 - s31)
     >>> np.allclose(linear_descent([7], s11, s31, lr=0.1)[0], W, rtol=0, atol=1e-14)
+    True
+    >>> np.allclose(linear_descent([7], s11, s31, lr=0.1, limit=True)[-1], np.linalg.lstsq(X, Y, rcond=None)[0].T)
     True
     """
     k = np.asarray(steps)
@@ -516,6 +524,11 @@ def linear_descent(steps, sigma11, sigma31, *, lr, init=None) -> np.ndarray:
         Dk = Dk.real
     with np.errstate(divide="ignore", invalid="ignore"):
         G = np.where(lam == 0, k.reshape((-1,) + (1,) * lam.ndim) * lr, (1 - Dk) / lam)
+    if limit:  # k → ∞: D^k → 0 and G → 1/λ on the kept eigenvalues, D^k = 1 and G = 0 on the rest
+        keep = lam > rcond * lam.max(axis=-1, keepdims=True)
+        with np.errstate(divide="ignore"):
+            G = np.concatenate([G, np.where(keep, 1 / lam, 0.0)[None]])
+        Dk = np.concatenate([Dk, np.where(keep, 0.0, 1.0)[None]])
     B = s31 @ Q  # (..., M, N): the targets' correlation in the eigenbasis
     W = (B * G[..., None, :]) @ np.swapaxes(Q, -1, -2)
     if init is not None:
