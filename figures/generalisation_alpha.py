@@ -1,4 +1,4 @@
-"""The overtraining peak: test error after long training and at the optimal early-stopping time against α = P/N, Advani–Saxe theory (lines) and simulations at N = 100 and N = 400 (markers, mean ± standard error over 10 teachers).
+"""The overtraining peak: test error after long training and at the optimal early-stopping time against α = P/N, Advani–Saxe theory (lines) and simulations at N = 100 and N = 400 (markers, mean ± standard error over 10 teachers at N = 100, 5 at N = 400).
 
 Reads ``generalisation_alpha.csv`` (``analysis/generalisation_alpha.py``). Left (σ0 = 0):
 E_g(∞) (solid) diverges at α = 1, where there are as many samples as parameters, while the
