@@ -38,6 +38,8 @@ MODULES = (
     "linnet.theory.saxe",
     "linnet.theory.deep",
     "linnet.theory.exact",
+    "linnet.theory.generalisation",
+    "linnet.data.noisy",
     "linnet.data.images",
     "linnet.data.fetch",
     "linnet.data.sources",

@@ -10,6 +10,9 @@
   hidden similarity, typicality, coherence and transient errors (Saxe et al. PNAS 2019).
 - :mod:`linnet.theory.curvature`: Hessian and Gauss–Newton spectra of the two-layer loss at
   aligned weights, by group, and the sharpness along training.
+- :mod:`linnet.theory.generalisation`: train and test error over time on a noisy teacher
+  (Advani & Saxe's shallow student, Lampinen & Ganguli's two-layer student), by name
+  (``theory.generalisation.shallow_errors``): its names are not re-exported here.
 
 Arguments follow one convention (stated in :mod:`linnet.theory.saxe`): a curve's grid (``t`` or
 ``steps``) first, then the mode ``s, u0`` and a target strength ``uf``; parameters of the dynamics
@@ -22,7 +25,7 @@ Examples
 [0.01   0.4306]
 """
 
-from . import curvature, deep, exact, saxe, semantic
+from . import curvature, deep, exact, generalisation, saxe, semantic
 from .deep import *  # noqa: F403  (each submodule's __all__ is the list of its public names)
 from .exact import *  # noqa: F403
 from .saxe import *  # noqa: F403
