@@ -50,6 +50,7 @@ MODULES = (
     "linnet.experiment",
     "linnet.setups",
     "linnet.notebook",
+    "linnet.conventions",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a
