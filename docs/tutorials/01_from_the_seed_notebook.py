@@ -84,7 +84,7 @@ print(conventions.theory_time([1000, 10000], 10, "seed_notebook", n_samples=P))
 
 # %%
 eta = conventions.linnet_lr(10, "seed_notebook", n_samples=P)
-steps = 300
+steps = 100
 w0 = network.init_gaussian((N, H, M), 1e-3, rng=np.random.default_rng(2))
 W21, W32 = (w.copy() for w in w0)
 for _ in range(steps):                                    # the notebook's loop (vectorised grads)
@@ -93,7 +93,7 @@ for _ in range(steps):                                    # the notebook's loop 
     d21 = -2 * (W32.T @ E.T @ X) / P / P
     W21, W32 = W21 - 10 * d21, W32 - 10 * d32
 
-run = train.gradient_descent(w0, stats, lr=eta, steps=steps, record_steps=np.arange(0, steps + 1, 5))
+run = train.gradient_descent(w0, stats, lr=eta, steps=steps, record_steps=np.arange(steps + 1))
 print("notebook loop and linnet agree to", f"{np.abs(W32 @ W21 - run.product[-1]).max():.1e}")
 
 # %%
@@ -110,9 +110,11 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# The curves sit on the theory, with time measured as t = step · η with η = 2·lr/P. With the
-# notebook's lr taken at face value as η (t = step · 10), the same curves would lie 500 times
-# further right on that axis.
+# The curves sit on the theory, with time measured as t = step · η with η = 2·lr/P; what is
+# left between them is the finite step (η·s₁ ≈ 0.26 here: gradient descent is the Euler step of
+# the flow) and the competition of modes with nearly equal singular values. With the notebook's
+# lr taken at face value as η (t = step · 10), the same curves would lie 500 times further right
+# on that axis.
 #
 # ## 3. The optimum and the modes on MNIST
 #
@@ -156,7 +158,7 @@ print("final distance to the optimum ‖W* − W32 W21‖ =",
 
 # %% [markdown]
 # The modes with close singular values compete for the hidden units, so the later ones
-# arrive a few per cent after their sigmoids (`docs/theory.md#competition`). The gallery's
-# `mnist_modes`, `mnist_singular_vectors` and `mnist_seed_notebook` figures show the same
-# analysis at full size, and `analysis/seed_notebook_replay.py` replays the notebook's printed
-# numbers one by one.
+# arrive a few per cent after their sigmoids ([Competition](../theory.md#competition)). The
+# [gallery](../_generated/gallery.md)'s `mnist_modes`, `mnist_singular_vectors` and
+# `mnist_seed_notebook` figures show the same analysis at full size, and
+# `analysis/seed_notebook_replay.py` replays the notebook's printed numbers one by one.
