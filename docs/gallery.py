@@ -84,15 +84,27 @@ def families(figures: list[str]) -> dict[str, list[str]]:
         title = "Other figures"
         for _path, text in fragments:
             if re.search(rf"\b{re.escape(stem)}\b", text):
-                title = text.splitlines()[0].lstrip("# ").strip()
+                title = _title(text.splitlines()[0])
                 break
         groups.setdefault(title, []).append(figure)
     return groups
 
 
+def _title(comment: str) -> str:
+    """A section title from a fragment's first comment line: up to its first colon, without
+    "(issue N)" or a final full stop, with make's $ escaped (MyST reads $...$ as maths)."""
+    title = comment.lstrip("# ").split(":")[0]
+    title = re.sub(r"\s*\(issue \d+\)", "", title).strip().rstrip(".")
+    return title.replace("$", "\\$") or "Other figures"
+
+
 def markdown_table(df: pd.DataFrame) -> str:
     rows = ["| quantity | value |", "| --- | --- |"]
-    rows += [f"| {q} | {v} |".replace("\n", " ") for q, v in zip(df.quantity, df.value)]
+
+    def cell(text) -> str:  # a | would end the cell
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    rows += [f"| {cell(q)} | {cell(v)} |" for q, v in zip(df.quantity, df.value)]
     return "\n".join(rows)
 
 
