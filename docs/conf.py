@@ -47,7 +47,7 @@ exclude_patterns = ["_build", "conf.py", "apigen.py", "gallery.py", "check_site.
 # Heading anchors as GitHub makes them, so that links such as docs/theory.md#other-conventions
 # (from docstrings, the README and other pages) work on the site too.
 myst_heading_anchors = 3
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "attrs_block"]
 
 # --- notebooks -----------------------------------------------------------------------------
 nb_execution_mode = "force"           # every build runs every tutorial: the site never shows stale output
@@ -72,17 +72,22 @@ intersphinx_mapping = {}              # offline: the build reaches nothing outsi
 # --- output --------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = "linnet"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["linnet.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "secondary_sidebar_items": ["page-toc"],
+    # The comparison's wide table needs the page's whole width.
+    "secondary_sidebar_items": {"**": ["page-toc"], "comparison": []},
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
 # The theme's script reports an empty mode as a console error (docs-check fails on those).
 html_context = {"default_mode": "auto"}
 html_show_sourcelink = False
+# Pages without sub-pages have nothing for the left sidebar's section navigation.
+html_sidebars = {page: [] for page in ("index", "getting-started", "comparison", "benchmarks",
+                                       "contributing", "theory", "sweeps", "_generated/gallery")}
 html_last_updated_fmt = None
 
 
