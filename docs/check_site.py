@@ -118,9 +118,8 @@ def _visit(browser, base: str, name: str, page_path: str, shots: Path) -> list[s
     if response is None or response.status != 200:
         problems.append(f"page answered {None if response is None else response.status}")
     # MathJax typesets after load; wait for it where the page has math (a page without it has no MathJax).
-    page.wait_for_function("!window.MathJax || !MathJax.startup || MathJax.startup.promise"
-                           " && (MathJax.startup.promise.then(() => window.__typeset = true), window.__typeset)",
-                           timeout=30_000)
+    page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise) ? "
+                  "MathJax.startup.promise.then(() => true) : true")  # evaluate waits for the promise
     broken = page.eval_on_selector_all(
         "img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).map(e => e.getAttribute('src'))")
     problems += [f"image did not load: {src}" for src in broken]
@@ -157,6 +156,7 @@ def main(argv=None) -> int:
             browser.close()
     finally:
         server.shutdown()
+        server.server_close()
     results["internal links of every page"] = broken_links(args.site.resolve())
     for check, problems in results.items():
         print(f"{'PASSED' if not problems else 'FAILED'} {check}")
