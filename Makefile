@@ -55,7 +55,7 @@ FIGURES :=
 PAPER :=
 include $(sort $(wildcard figures/*.mk))
 
-.PHONY: help setup tables figures paper test bench clean data-not-found
+.PHONY: help setup tables figures paper test bench clean data-not-found docs docs-check print-figures
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
@@ -102,4 +102,25 @@ bench: $(STAMP) ## run every benchmark in bench/ and print one table of ratios
 	$(PY) bench/run_all.py
 
 clean: ## remove tables and figures (keeps .venv)
-	rm -rf results figures/out .deps
+	rm -rf results figures/out .deps docs/_build docs/_generated
+
+# The documentation site (docs/conf.py). The gallery shows every figure of FIGURES, so make
+# draws them first with its own rules; docs/gallery.py then writes the gallery page from the
+# figure scripts' docstrings and key_numbers(); Sphinx turns every warning into an error.
+DOCS_STAMP := $(VENV)/.docs-installed
+DOCS_HTML := docs/_build/html
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[test,docs,docs-check]"
+	touch $@
+
+docs: $(DATA_CHECK) $(FIGURES) | $(DOCS_STAMP) ## build the documentation site into docs/_build/html (warnings are errors)
+	$(PY) docs/gallery.py --out docs/_generated $(foreach f,$(FIGURES),--figure $(f))
+	$(PY) -m sphinx -W --keep-going -q -b html -d docs/_build/doctrees docs $(DOCS_HTML)
+	@echo "docs: open $(DOCS_HTML)/index.html"
+
+docs-check: | $(DOCS_STAMP) ## load the built site in headless Chromium: console errors, images, internal links
+	$(PY) docs/check_site.py $(DOCS_HTML) --screenshots docs/_build/screenshots
+
+print-figures: ## the figures `make figures` draws, one a line
+	@printf '%s\n' $(FIGURES)

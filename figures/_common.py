@@ -82,3 +82,21 @@ def save(fig, out: Path) -> Path:
                                                    "CreationDate": None})
     plt.close(fig)
     return out
+
+
+def key_table(rows) -> pd.DataFrame:
+    """A figure's key numbers for the documentation's gallery (``key_numbers(folder)``).
+
+    ``rows`` are ``(quantity, value)`` pairs, the value already formatted as text: the gallery
+    prints them as they are (docs/gallery.py).
+    """
+    rows = list(rows)
+    return pd.DataFrame({"quantity": [str(q) for q, _ in rows], "value": [str(v) for _, v in rows]})
+
+
+def sim_theory_gap(df: pd.DataFrame, value: str, keys: list[str], theory: str = "theory") -> pd.Series:
+    """|simulation − theory| of column ``value`` at equal ``keys`` (rows of both sources), one per key."""
+    sim = df[df.source == "simulation"].set_index(keys)[value]
+    th = df[df.source == theory].set_index(keys)[value]
+    joined = pd.concat({"sim": sim, "theory": th}, axis=1, join="inner")
+    return (joined.sim - joined.theory).abs()

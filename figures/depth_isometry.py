@@ -57,3 +57,23 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: learning steps at the shallowest and deepest depth per init, and the theory's."""
+    df = _common.read(folder, NAME)
+    best = df[df.best]
+    depths = sorted(df.depth.unique())
+    lo, hi = depths[0], depths[-1]
+    rows = [("depths, data set", f"{lo}–{hi} ({len(depths)} values), {df.dataset.iloc[0]}")]
+    sim = best[best.source == "simulation"].groupby(["init", "depth"]).learning_step.median()
+    for init in [i for i in STYLE if i in sim.index.get_level_values("init")]:
+        rows.append((f"learning step at L = {lo} → {hi}, {LABEL[init]}",
+                     f"{sim[init].get(lo, float('nan')):g} → {sim[init].get(hi, float('nan')):g}"))
+    th = best[best.source == "theory"].set_index("depth").learning_step
+    if len(th):
+        aligned = sim.get("aligned")
+        gap = (aligned.reindex(th.index) - th).abs().max() if aligned is not None else float("nan")
+        rows.append(("theory (deep mode map, aligned): steps at L = " f"{lo} → {hi}; max |sim − theory|",
+                     f"{th.get(lo, float('nan')):g} → {th.get(hi, float('nan')):g}; {gap:g} steps"))
+    return _common.key_table(rows)

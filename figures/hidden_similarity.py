@@ -115,3 +115,20 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the final relative deviation of the simulated similarity from its theory, per init."""
+    df = _common.read(folder, NAME)
+    piv = df.pivot_table(index=["init", "seed", "time", "class_i", "class_j"], columns="source",
+                         values="similarity").reset_index()
+    rows = [("data set, hidden width, seeds", f"{df.dataset.iloc[0]}, {int(df.width.iloc[0])}, {df.seed.nunique()}")]
+    for init, g in piv.groupby("init"):
+        dev = g.groupby(["seed", "time"]).apply(
+            lambda d: np.abs(d.simulation - d.theory).max() / np.abs(d.theory).max(), include_groups=False)
+        final = dev[dev.index.get_level_values("time") == g.time.max()]
+        # Median over time, not the largest: near t = 0 the theory's matrix is ~0 and a random
+        # init's own similarity dominates the ratio.
+        rows.append((f"max|sim − theory| / max|theory|, {init} init: median over time; at the end",
+                     f"{dev.median():.2g}; {final.max():.2g}"))
+    return _common.key_table(rows)

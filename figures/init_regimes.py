@@ -74,3 +74,16 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the range of each theory's error over the initial scales (median over seeds)."""
+    df = _common.read(folder, NAME)
+    th = df[df.source == "theory"]
+    err = th.groupby(["init", "theory", "init_scale"]).max_error.median()
+    scales = sorted(df.init_scale.unique())
+    rows = [("initial scales c", f"{scales[0]:g} to {scales[-1]:g} ({len(scales)} values), {df.seed.nunique()} seeds")]
+    for (init, theory), g in err.groupby(level=["init", "theory"]):
+        rows.append((f"max error of {THEORIES[theory][0]}, {init.replace('_', '-')} init",
+                     f"{g.min():.1e} to {g.max():.1e}"))
+    return _common.key_table(rows)

@@ -50,3 +50,15 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: per depth the predicted boundary and how the runs on each side ended."""
+    df = _common.read(folder, NAME)
+    rows = [("runs (depths × rates × seeds)", f"{len(df)} ({df.depth.nunique()} × {df.groupby('depth').lr.nunique().max()} × {df.seed.nunique()})")]
+    for depth, g in df.groupby("depth"):
+        below, above = g[g.lr_ratio < 1], g[g.lr_ratio > 1]
+        rows.append((f"depth {depth}: predicted boundary η·s1",
+                     f"{g.lr_bound.iloc[0] * g.s1.iloc[0]:.3g}; below it {int((below.state == 'converged').sum())}/{len(below)} "
+                     f"converged, above it {int((above.state != 'converged').sum())}/{len(above)} did not"))
+    return _common.key_table(rows)

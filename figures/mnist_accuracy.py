@@ -120,3 +120,23 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the optimum's accuracy, the trained network's, and the bottleneck gap."""
+    t = _common.read(folder, "mnist_accuracy")
+    opt = t[t.source == "optimum"].iloc[0]
+    ranks = t[t.source == "optimum_rank"].set_index("rank")
+    train = t[t.experiment == "training"]
+    end = train[train.step == train.step.max()]
+    neck = t[t.experiment == "bottleneck"]
+    neck = neck[neck.step == neck.groupby("width").step.transform("max")].groupby("width").test_accuracy.mean()
+    gap = neck - ranks.test_accuracy.reindex(neck.index)
+    return _common.key_table([
+        ("data set", t.dataset.iloc[0]),
+        ("test accuracy of the optimum C31 C11⁻¹ (train)", f"{opt.test_accuracy:.3f} ({opt.train_accuracy:.3f})"),
+        ("trained network at the last step: test accuracy, loss − L*",
+         f"{end.test_accuracy.mean():.3f}, {(end.loss - opt.min_loss).max():.1e}"),
+        ("width-k network − rank-k optimum, test accuracy (k = 1…9)",
+         f"{gap.loc[gap.index <= 9].min():+.3f} to {gap.loc[gap.index <= 9].max():+.3f}"),
+    ])

@@ -55,3 +55,19 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the singular values, and measured against predicted half-learning times."""
+    t = _common.read(folder, "mnist_modes")
+    sim = t[(t.source == "simulation") & ~t.zero_by_construction.astype(bool)]
+    half = _common.half_times(sim, ("seed", "mode"), ("t_half_theory",)).dropna(subset="measured")
+    rel = half.measured / half.t_half_theory - 1
+    s = sim.groupby("mode").s.first()
+    return _common.key_table([
+        ("data set", t.dataset.iloc[0]),
+        ("singular values s_1 … s_9", f"{s.max():.3f} … {s.min():.3f}"),
+        ("seeds, step η", f"{sim.seed.nunique()}, {sim.lr.iloc[0]:g}"),
+        ("half-learning times measured", f"{len(half)} of {sim.groupby(['seed', 'mode']).ngroups}"),
+        ("measured / predicted t½ − 1 (median, range)", f"{rel.median():+.1%} ({rel.min():+.1%} to {rel.max():+.1%})"),
+    ])

@@ -84,3 +84,16 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: divergences under the notebook's schedule, and the distance to C31 on the labels."""
+    t = _common.read(folder, "mnist_seed_notebook")
+    last = t.sort_values("step").groupby(["experiment", "seed"]).tail(1)
+    rows = [("data set, draws", f"{t.dataset.iloc[0]}, {t.seed.nunique()}")]
+    for exp, g in last.groupby("experiment"):
+        ok = g[~g.diverged.astype(bool)]
+        rng = f"{ok.dist_optimum.min():.2g}–{ok.dist_optimum.max():.2g}" if len(ok) else "—"
+        rows.append((f"{exp} (η = {g.lr.iloc[0]:g}): diverged; final ‖W* − W32W21‖ of the rest",
+                     f"{int(g.diverged.astype(bool).sum())}/{len(g)}; {rng}"))
+    return _common.key_table(rows)

@@ -59,3 +59,17 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the modes drawn and, per mode, the class its output vector weighs most."""
+    t = _common.read(folder, "mnist_vectors")
+    u = t[t.kind == "u"].assign(size=lambda d: d.value.abs())
+    # A singular pair's sign is arbitrary (u, v → −u, −v): name the class of the largest |u| entry.
+    top = u.loc[u.groupby("mode")["size"].idxmax()]
+    return _common.key_table([
+        ("data set, training digits", f"{t.dataset.iloc[0]}, {int(t.n_train.iloc[0])}"),
+        ("modes drawn, s_1 … s_last", f"{t['mode'].nunique()}, {t.s.max():.3f} … {t.s.min():.1e}"),
+        ("class of the largest |u_α| entry, modes 1–9",
+         ", ".join(f"{int(m)}: {int(c)}" for m, c in zip(top["mode"], top["index"]) if m <= 9)),
+    ])

@@ -52,3 +52,16 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the spectrum of Σ31 and the singular value that is zero by construction."""
+    t = _common.read(folder, "mnist_modes")
+    s = t.drop_duplicates("mode").sort_values("mode")
+    zero = s[s.zero_by_construction.astype(bool)]
+    return _common.key_table([
+        ("data set", t.dataset.iloc[0]),
+        ("s_1, s_9", f"{s.s.iloc[0]:.4f}, {s[~s.zero_by_construction.astype(bool)].s.iloc[-1]:.4f}"),
+        ("zero by construction", ", ".join(f"s_{int(m)} = {v:.1e}" for m, v in zip(zero["mode"], zero.s)) or "none"),
+        ("Tr Σ33", f"{t.trace33.iloc[0]:g}"),
+    ])

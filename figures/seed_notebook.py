@@ -67,3 +67,16 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: per experiment its step η and how many of the draws diverged."""
+    df = _common.read(folder, NAME)
+    rows = [("draws (seeds) per experiment", f"{df.seed.nunique()}")]
+    for exp in [e for e in ORDER if e in set(df.experiment)] + sorted(set(df.experiment) - set(ORDER)):
+        sub = df[df.experiment == exp]
+        n_div = int(sub.groupby("seed").diverged.first().sum())
+        lam = sub.groupby("seed").sharpness_gn.first() * sub.lr.iloc[0]
+        rows.append((f"{exp}: η, diverged, η·λ_GN at start",
+                     f"{sub.lr.iloc[0]:g}; {n_div}/{sub.seed.nunique()}; {lam.min():.2g}–{lam.max():.2g}"))
+    return _common.key_table(rows)

@@ -67,3 +67,19 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: how the replay's printed numbers compare with the notebook's."""
+    t = _common.read(folder, NAME)
+    rows = t[t.notebook_value.notna()]
+    ratio = rows.value / rows.notebook_value
+    first = rows[rows.step <= 1]
+    extra = t[t.cell == "replay"].set_index("quantity").value
+    return _common.key_table([
+        ("numbers the notebook printed", f"{len(rows)}"),
+        ("replay / printout at steps 0 and 1", f"{(first.value / first.notebook_value).min():.3g} to "
+                                               f"{(first.value / first.notebook_value).max():.3g}"),
+        ("replay / printout, all printed numbers", f"{ratio.min():.2g} to {ratio.max():.2g}"),
+        (f"replay after step {int(t.step.max())}: ‖W* − W32W21‖", f"{extra.get('dist_teacher', float('nan')):.2g}"),
+    ])

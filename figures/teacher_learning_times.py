@@ -75,3 +75,15 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: measured against predicted half-learning times, per initialisation."""
+    h = half_times(_common.read(folder, TABLE))
+    rows = [("modes × seeds measured", f"{h['mode'].nunique()} × {h.seed.nunique()} ({int(h.measured.notna().sum())} times)")]
+    for init, g in h.groupby("init"):
+        dev = g.measured / g.theory - 1
+        rows.append((f"measured / Saxe eq. 11 − 1, {init} init", f"{dev.min():+.2%} to {dev.max():+.2%}"))
+        rows.append((f"measured / exact discrete map − 1, {init} init",
+                     f"{(g.measured / g.discrete - 1).abs().max():.2%} at most"))
+    return _common.key_table(rows)

@@ -50,3 +50,17 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the loss from start to end, and its gap to the theory's staircase."""
+    df = _common.read(folder, NAME)
+    keys = ["init", "seed", "step"]
+    gap = _common.sim_theory_gap(df, "loss", keys)
+    sim = df[df.source == "simulation"].set_index(keys).loss
+    rows = [("initial loss (median over seeds)", f"{sim[sim.index.get_level_values('step') == 0].median():.3g}"),
+            ("final loss (largest)", f"{sim[sim.index.get_level_values('step') == df.step.max()].max():.2g}")]
+    for init, g in gap.groupby(level="init"):
+        start = sim.xs(0, level="step").xs(init, level="init").median()
+        rows.append((f"max |L_sim − L_theory| / L(0), {init} init", f"{g.max() / start:.2g}"))
+    return _common.key_table(rows)

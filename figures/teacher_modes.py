@@ -51,3 +51,17 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def key_numbers(folder):
+    """The gallery's numbers: the modes, and how far the simulated strengths lie from Saxe's sigmoid."""
+    df = _common.read(folder, NAME)
+    gap = _common.sim_theory_gap(df, "strength", ["init", "seed", "mode", "step"])
+    s = df.groupby("mode").s.first()
+    frac = gap / df[df.source == "simulation"].set_index(["init", "seed", "mode", "step"]).s.reindex(gap.index)
+    rows = [("singular values s_α", ", ".join(f"{v:g}" for v in s)),
+            ("seeds × initialisations", f"{df.seed.nunique()} × {df.init.nunique()} ({', '.join(sorted(set(df.init)))})"),
+            ("step η, steps", f"{df.lr.iloc[0]:g}, {int(df.step.max())}")]
+    for init, g in frac.groupby(level="init"):
+        rows.append((f"max |u_sim − u_theory| / s_α, {init} init", f"{g.max():.3f}"))
+    return _common.key_table(rows)

@@ -4,7 +4,8 @@ Modules: :mod:`linnet.data` (tasks and data sets), :mod:`linnet.stats` (statisti
 optima), :mod:`linnet.network` (weights, forward, loss, gradients), :mod:`linnet.train`
 (gradient descent, SGD, gradient flow), :mod:`linnet.theory` (closed forms),
 :mod:`linnet.metrics` (measurements), :mod:`linnet.tables` (tidy tables) and
-:mod:`linnet.sweep` (grids of runs).
+:mod:`linnet.sweep` (grids of runs); :mod:`linnet.conventions` maps a run in another loss
+convention to linnet's time.
 
 Every submodule is imported on first use (PEP 562), so ``import linnet`` loads neither numpy's
 companions (pandas, scipy) nor the modules a program does not touch.
@@ -18,8 +19,8 @@ Examples
 
 from ._lazy import attach
 
-SUBMODULES = ("cli", "data", "metrics", "network", "stats", "sweep", "tables", "theory", "train")
-__all__ = ["Modes", "Statistics", "data", "metrics", "network", "sweep", "tables", "theory", "train",
+SUBMODULES = ("cli", "conventions", "data", "metrics", "network", "stats", "sweep", "tables", "theory", "train")
+__all__ = ["Modes", "Statistics", "conventions", "data", "metrics", "network", "sweep", "tables", "theory", "train",
            "__version__"]
 
 _getattr, _dir = attach(__name__, SUBMODULES, {"Modes": "stats", "Statistics": "stats"})

@@ -56,6 +56,7 @@ MODULES = (
     "linnet.theory.semantic",
     "linnet.tangent",
     "linnet.theory.curvature",
+    "linnet.conventions",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a
