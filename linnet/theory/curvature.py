@@ -13,16 +13,16 @@ task's modes (:math:`W_1 = O\,\mathrm{diag}(a)\tilde V^\top`, :math:`W_2 = \tild
 on the first m = min(N, M) hidden units, zero elsewhere), the Hessian splits into small blocks
 (docs/theory.md#curvature-along-training), with :math:`r_i = s_i - a_ib_i`:
 
-=================  =====================================================  ================
-group              eigenvalues                                            count
-=================  =====================================================  ================
-``aligned``        of :math:`\begin{pmatrix}b_i^2 & 2a_ib_i - s_i\\ 2a_ib_i - s_i & a_i^2\end{pmatrix}`   2m
-``cross``          of a 4 × 4 block per pair i < j (below)                2m(m − 1)
-``input_null``     :math:`b_i^2`, each N − m times                        m(N − m)
-``output_null``    :math:`a_i^2`, each M − m times                        m(M − m)
-``hidden_null``    :math:`\pm r_i`, each H − m times                      2m(H − m)
-``zero``           0                                                      (H − m)(N + M − 2m)
-=================  =====================================================  ================
+=================  ====================================================================================  ===================
+group              eigenvalues                                                                           count
+=================  ====================================================================================  ===================
+``aligned``        of :math:`\begin{pmatrix}b_i^2 & 2a_ib_i - s_i\\ 2a_ib_i - s_i & a_i^2\end{pmatrix}`  2m
+``cross``          of a 4 × 4 block per pair i < j (below)                                               2m(m − 1)
+``input_null``     :math:`b_i^2`, each N − m times                                                       m(N − m)
+``output_null``    :math:`a_i^2`, each M − m times                                                       m(M − m)
+``hidden_null``    :math:`\pm r_i`, each H − m times                                                     2m(H − m)
+``zero``           0                                                                                     (H − m)(N + M − 2m)
+=================  ====================================================================================  ===================
 
 The counts sum to the number of parameters H(N + M). The Gauss–Newton spectrum is the same
 with every :math:`r_i`-coupling set to 0 (aligned block :math:`a_i^2 + b_i^2` and 0; hidden-null 0).
