@@ -209,7 +209,7 @@ def _step(w, buffers, shape, G, lr):
         if l == L - 1:  # the top layer's gradient is R_{L-1} itself
             gl = Rl
         else:
-            gl = _view(g, offsets[l], widths[l + 1], widths[l])
+            gl = _view(g, 0, widths[l + 1], widths[l])
             _matmul_tn(_view(S, M * thin[l], M, widths[l + 1]), Rl, gl)
             Rn = _view(R, M * thin[l], M, widths[l + 1])
             _matmul_nt(Rl, Wl, Rn)
@@ -234,13 +234,16 @@ def _member_run(w, layout, task, lr, steps, rec, records):
     loss, product, history, keep = records
     L = widths.size - 1
     M, N = widths[L], widths[0]
-    # S_l and R_l, (M, n_{l+1}) each, at M·thin[l]; gradients at offsets[l].
+    # S_l and R_l, (M, n_{l+1}) each, at M·thin[l]. One layer's gradient at a time: each
+    # layer is updated as soon as its gradient is formed, so one buffer of the largest layer
+    # serves all, and stays in cache (a buffer of every layer's, 2.6 MB at depth 32 × 100,
+    # did not: 680 -> 634 µs per step, measured paired on the Xeon).
     thin = np.zeros(L, dtype=np.int64)
     for l in range(1, L):
         thin[l] = thin[l - 1] + widths[l]
     S = np.empty(M * thin[L - 1] + 1)
     R = np.empty(M * thin[L - 1] + 1)
-    g = np.empty(w.size)
+    g = np.empty(np.max(widths[1:] * widths[:-1]))
     s11T = np.ascontiguousarray(s11.T)  # D Σ11 as dot products of rows of D and of Σ11ᵀ
     P = np.empty((M, N))
     G = P if white else np.empty((M, N))
