@@ -31,8 +31,8 @@ _DOT_FLAGS = dict(_FLAGS, fastmath={"contract", "reassoc"})
 
 
 @njit(**_FLAGS)
-def _row_pair(Af, rs, cs, i, B, C):
-    r"""Rows i and i+1 of C = op(A) B, op(A)_{iq} = Af[i·rs + q·cs].
+def _row_pair(Af, rs, cs, i, B, c, d):
+    r"""Rows i and i+1 of C = op(A) B, op(A)_{iq} = Af[i·rs + q·cs], into the rows c and d.
 
     Every entry is summed in the order q = 0, 1, ... from 0.0, four terms per pass over the
     row: (((c + a_0 b_0) + a_1 b_1) + ...) is the order of one term per pass (:func:`_row`),
@@ -40,7 +40,6 @@ def _row_pair(Af, rs, cs, i, B, C):
     loop on the multiply-adds rather than on loads and stores of C (measured: 1.0 µs for a
     10×20×100 product, against 1.6 µs one row and one term at a time)."""
     p, n = B.shape
-    c, d = C[i], C[i + 1]
     c[:] = 0.0
     d[:] = 0.0
     q = 0
@@ -62,10 +61,9 @@ def _row_pair(Af, rs, cs, i, B, C):
 
 
 @njit(**_FLAGS)
-def _row(Af, rs, cs, i, B, C):
-    """Row i of C = op(A) B alone, summed in the order of :func:`_row_pair`."""
+def _row(Af, rs, cs, i, B, c):
+    """Row i of C = op(A) B alone, into c, summed in the order of :func:`_row_pair`."""
     p, n = B.shape
-    c = C[i]
     c[:] = 0.0
     q = 0
     while q + 4 <= p:
@@ -85,9 +83,9 @@ def _row(Af, rs, cs, i, B, C):
 def _gemm(Af, rs, cs, m, B, C):
     """C = op(A) B for the (m, p) matrix op(A)_{iq} = Af[i·rs + q·cs] (rows in pairs)."""
     for i in range(0, m - 1, 2):
-        _row_pair(Af, rs, cs, i, B, C)
+        _row_pair(Af, rs, cs, i, B, C[i], C[i + 1])
     if m % 2:
-        _row(Af, rs, cs, m - 1, B, C)
+        _row(Af, rs, cs, m - 1, B, C[m - 1])
 
 
 @njit(**_FLAGS)
@@ -157,8 +155,9 @@ def _loss(D, G, residual):
 
     The sum runs in eight interleaved partial sums (entry i into sum i mod 8), combined
     pairwise, then the entries past the last multiple of 8: a fixed order (whether a
-    multiply-add is fused may differ between code generations), and eight independent chains that LLVM packs into vectors, where one running sum is
-    a chain of dependent additions (measured 0.17 µs against 1.9 µs for 1,000 entries)."""
+    multiply-add is fused may differ between code generations), and eight independent
+    chains that the CPU runs side by side, where one running sum is a chain of dependent
+    additions (measured 0.17 µs against 1.9 µs for 1,000 entries)."""
     d, e = D.ravel(), G.ravel()
     n = d.size - d.size % 8
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
@@ -194,10 +193,33 @@ def _forward(w, S, offsets, thin, widths, P):
 
 
 @njit(**_FLAGS)
+def _descend(W, g, lr):
+    """W −= lr · g, entry by entry."""
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            W[i, j] -= lr * g[i, j]
+
+
+@njit(**_FLAGS)
+def _gradient_step(S, Rl, W, g, lr):
+    """W −= lr · SᵀR_l, two rows of the gradient SᵀR_l at a time (into the buffer g),
+    each applied while it is in L1: the same numbers as forming all of SᵀR_l first
+    (:func:`_matmul_tn`), without a pass over a layer-sized gradient."""
+    Sf, cs, m = S.ravel(), S.shape[1], S.shape[1]
+    g = _view(g, 0, 2, Rl.shape[1])
+    for i in range(0, m - 1, 2):
+        _row_pair(Sf, 1, cs, i, Rl, g[0], g[1])
+        _descend(W[i:i + 2], g, lr)
+    if m % 2:
+        _row(Sf, 1, cs, m - 1, Rl, g[0])
+        _descend(W[m - 1:m], g[:1], lr)
+
+
+@njit(**_FLAGS)
 def _step(w, buffers, shape, G, lr):
     r"""One update of every layer from the same weights: with R_0 = G = (W − W⋆)Σ11,
     ∂L/∂W_l = S_lᵀ R_l and R_{l+1} = R_l W_lᵀ (network.layer_gradients; R_{l+1} is formed
-    before W_l changes). ``buffers`` = (S, R, gradients), ``shape`` = (offsets, thin,
+    before W_l changes). ``buffers`` = (S, R, two rows of a gradient), ``shape`` = (offsets, thin,
     widths) of :func:`_member_run`."""
     S, R, g = buffers
     offsets, thin, widths = shape
@@ -207,16 +229,12 @@ def _step(w, buffers, shape, G, lr):
     for l in range(L):
         Wl = _layer(w, offsets, widths, l)
         if l == L - 1:  # the top layer's gradient is R_{L-1} itself
-            gl = Rl
+            _descend(Wl, Rl, lr)
         else:
-            gl = _view(g, 0, widths[l + 1], widths[l])
-            _matmul_tn(_view(S, M * thin[l], M, widths[l + 1]), Rl, gl)
             Rn = _view(R, M * thin[l], M, widths[l + 1])
             _matmul_nt(Rl, Wl, Rn)
+            _gradient_step(_view(S, M * thin[l], M, widths[l + 1]), Rl, Wl, g, lr)
             Rl = Rn
-        for i in range(Wl.shape[0]):
-            for j in range(Wl.shape[1]):
-                Wl[i, j] -= lr * gl[i, j]
 
 
 @njit(**_FLAGS)
@@ -234,16 +252,15 @@ def _member_run(w, layout, task, lr, steps, rec, records):
     loss, product, history, keep = records
     L = widths.size - 1
     M, N = widths[L], widths[0]
-    # S_l and R_l, (M, n_{l+1}) each, at M·thin[l]. One layer's gradient at a time: each
-    # layer is updated as soon as its gradient is formed, so one buffer of the largest layer
-    # serves all, and stays in cache (a buffer of every layer's, 2.6 MB at depth 32 × 100,
-    # did not: 680 -> 634 µs per step, measured paired on the Xeon).
+    # S_l and R_l, (M, n_{l+1}) each, at M·thin[l]. Two rows of one layer's gradient at a
+    # time (_gradient_step): a buffer of every layer's gradient (2.6 MB at depth 32 × 100)
+    # left L2 (680 -> 634 µs per step with one layer's, measured paired on the Xeon).
     thin = np.zeros(L, dtype=np.int64)
     for l in range(1, L):
         thin[l] = thin[l - 1] + widths[l]
     S = np.empty(M * thin[L - 1] + 1)
     R = np.empty(M * thin[L - 1] + 1)
-    g = np.empty(np.max(widths[1:] * widths[:-1]))
+    g = np.empty(2 * np.max(widths[:-1]))
     s11T = np.ascontiguousarray(s11.T)  # D Σ11 as dot products of rows of D and of Σ11ᵀ
     P = np.empty((M, N))
     G = P if white else np.empty((M, N))
