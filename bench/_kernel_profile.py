@@ -6,10 +6,13 @@ loop (no dispatch cost), best of several, beside one thread's large product (n =
 the same process:
 
 - ``forward``  S_l = S_{l+1} W_{l+1} (and P = S_0 W_1): axpy rows, :func:`_matmul`;
-- ``gradient`` ∂L/∂W_l = S_lᵀ R_l: axpy rows, :func:`_matmul_tn` (the sum runs over the M
-  outputs only);
+- ``gradient`` W_l −= η S_lᵀ R_l: axpy rows, two at a time, each applied to W_l at once,
+  :func:`_gradient_step` (the sum runs over the M outputs only);
 - ``backprop`` R_{l+1} = R_l W_lᵀ: register-tiled dot products, :func:`_matmul_nt`;
-- ``update``   W_l −= η ∂L/∂W_l, and ``loss`` ½ Σ D∘D (the element-wise passes).
+- ``update``   W −= η R (the top layer's step, element-wise), ``loss`` ½ Σ D∘D.
+
+The FLOPs counted are the products' (2 per multiply-add; the element-wise work is free), as in
+bench/kernel_rates.py.
 
 Run: ``.venv/bin/python bench/_kernel_profile.py`` (add the Haswell settings of
 bench/run_all.py for the AVX2 code).
@@ -31,11 +34,12 @@ _FLAGS = dict(nogil=True, fastmath={"contract"}, error_model="numpy", boundschec
 
 @njit(**_FLAGS)
 def _products(kind, A, B, C, n):
+    g = np.empty(2 * B.shape[1])
     for _ in range(n):
         if kind == 0:
             c._matmul(A, B, C)
         elif kind == 1:
-            c._matmul_tn(A, B, C)
+            c._gradient_step(A, B, C, g, 1e-300)  # a step too small to change C
         else:
             c._matmul_nt(A, B, C)
 
@@ -74,10 +78,11 @@ def pieces(M, n_in, n_hidden, n=2000):
     R = rng.standard_normal((M, n_in))  # the back-propagated error at the layer's input
     out = []
     for name, kind, A, B, C in [("forward", 0, S, W, np.empty((M, n_in))),
-                                ("gradient", 1, S, R, np.empty((n_hidden, n_in))),
+                                ("gradient", 1, S, R, W.copy()),
                                 ("backprop", 2, R, W, np.empty((M, n_hidden)))]:
         out.append((name, _best(_products, (kind, A, B, C), n), M * n_in * n_hidden))
-    out.append(("update", _best(_update, (W, np.ones_like(W), 1e-12), n), 0))
+    top = rng.standard_normal((M, n_hidden))
+    out.append(("update", _best(_update, (top, np.ones_like(top), 1e-300), n), 0))
     out.append(("loss", _best(_losses, (R,), n), 0))
     return out
 

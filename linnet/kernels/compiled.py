@@ -94,12 +94,6 @@ def _matmul(A, B, C):
     _gemm(A.ravel(), A.shape[1], 1, A.shape[0], B, C)
 
 
-@njit(**_FLAGS)
-def _matmul_tn(A, B, C):
-    """C = Aᵀ @ B (A (p, m), B (p, n), C (m, n)), in axpy form."""
-    _gemm(A.ravel(), 1, A.shape[1], A.shape[1], B, C)
-
-
 @njit(**_DOT_FLAGS)
 def _dot_tile(a0, a1, b0, b1, b2, b3):
     """The eight dot products a_r · b_c of two rows a and four rows b (all of one length),
@@ -204,7 +198,7 @@ def _descend(W, g, lr):
 def _gradient_step(S, Rl, W, g, lr):
     """W −= lr · SᵀR_l, two rows of the gradient SᵀR_l at a time (into the buffer g),
     each applied while it is in L1: the same numbers as forming all of SᵀR_l first
-    (:func:`_matmul_tn`), without a pass over a layer-sized gradient."""
+    (:func:`_gemm` with op(A) = Sᵀ), without a pass over a layer-sized gradient."""
     Sf, cs, m = S.ravel(), S.shape[1], S.shape[1]
     g = _view(g, 0, 2, Rl.shape[1])
     for i in range(0, m - 1, 2):
