@@ -3,7 +3,7 @@ r"""Probe (not part of ``make bench``): where a step of the compiled kernel spen
 Times each piece of one step of linnet.kernels.compiled on the seed network 100 → 20 → 10
 and on one layer of depth 32 × width 100 (M = 10 outputs), each repeated inside one compiled
 loop (no dispatch cost), best of several, beside one thread's large product (n = 2,000) in
-the same process:
+the same process (the pieces are ``linnet.kernels.compiled.PIECES``):
 
 - ``forward``  S_l = S_{l+1} W_{l+1} (and P = S_0 W_1): axpy rows, :func:`_matmul`;
 - ``gradient`` W_l −= η S_lᵀ R_l: axpy rows, two at a time, each applied to W_l at once,
@@ -27,7 +27,10 @@ from ensemble import large_product_rate  # bench/ is on sys.path: the script's f
 from numba import njit
 from threadpoolctl import threadpool_limits
 
-from linnet.kernels import compiled as c
+from linnet.kernels.compiled import PIECES
+
+forward, backprop, gradient = PIECES["forward"], PIECES["backprop"], PIECES["gradient"]
+update, loss = PIECES["update"], PIECES["loss"]
 
 _FLAGS = dict(nogil=True, fastmath={"contract"}, error_model="numpy", boundscheck=False)
 
@@ -37,26 +40,24 @@ def _products(kind, A, B, C, n):
     g = np.empty(2 * B.shape[1])
     for _ in range(n):
         if kind == 0:
-            c._matmul(A, B, C)
+            forward(A, B, C)
         elif kind == 1:
-            c._gradient_step(A, B, C, g, 1e-300)  # a step too small to change C
+            gradient(A, B, C, g, 1e-300)  # a step too small to change C
         else:
-            c._matmul_nt(A, B, C)
+            backprop(A, B, C)
 
 
 @njit(**_FLAGS)
 def _update(W, g, lr, n):
     for _ in range(n):
-        for i in range(W.shape[0]):
-            for j in range(W.shape[1]):
-                W[i, j] -= lr * g[i, j]
+        update(W, g, lr)
 
 
 @njit(**_FLAGS)
 def _losses(D, n):
     s = 0.0
     for _ in range(n):
-        s += c._loss(D, D, 0.0)
+        s += loss(D, D, 0.0)
     return s
 
 

@@ -286,6 +286,12 @@ def _member_run(w, layout, task, lr, steps, rec, records):
     return -1
 
 
+#: The pieces of a step by name, compiled functions a benchmark may time on their own
+#: (bench/_kernel_profile.py): ``forward`` C = A B, ``backprop`` C = A Bᵀ, ``gradient``
+#: W −= lr SᵀR (S, R, W, buffer of 2·n, lr), ``update`` W −= lr g, ``loss`` (D, G, L⋆).
+PIECES = {"forward": _matmul, "backprop": _matmul_nt, "gradient": _gradient_step,
+          "update": _descend, "loss": _loss}
+
 def run_members(layout, lr, stats, steps, rec, out, members):
     """Run ``members`` (indices of rows of ``out``, :class:`linnet.kernels.Records`) from
     their weights ``out.final`` with steps ``lr`` (K,); releases the GIL while it runs."""
