@@ -8,9 +8,9 @@ whatever CPU numba compiles for (AVX-512, AVX2, NEON):
 
 - the forward products :math:`S_l = S_{l+1} W_{l+1}` and the gradients :math:`S_l^\top R_l`
   in *axpy* form, :math:`C_{i,:} \mathrel{+}= A_{iq} B_{q,:}`: the innermost loop runs along
-  a contiguous row with no reduction (two rows of C, four or one terms per pass, the first
-  pass writing C without reading it), every entry summed in the order q = 0, 1, ...; each
-  gradient is applied to its layer two rows at a time, while they are in L1;
+  a contiguous row with no reduction (two rows of C, four or one terms per pass), every entry
+  summed in the order q = 0, 1, ... from 0.0; each gradient is applied to its layer two rows
+  at a time, while they are in L1;
 - the back-propagation :math:`R_{l+1} = R_l W_l^\top` (and :math:`D\Sigma_{11}`) as dot
   products of rows, a 2 × 4 tile of them in one pass (:func:`_dot_tile`): the one loop where
   reassociation is allowed, so that the vectoriser keeps the partial sums in registers
@@ -46,14 +46,6 @@ _FLAGS = dict(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy"
 _DOT_FLAGS = dict(_FLAGS, fastmath={"contract", "reassoc"})
 
 
-@njit(nogil=True, cache=True, error_model="numpy")
-def _product(a, b):
-    """a·b, compiled without ``contract``: rounded on its own, never fused into the addition
-    that follows, so in ``_product(a, b) + c·d`` only c·d may be fused and every copy of a
-    loop (vector body, remainder) rounds alike."""
-    return a * b
-
-
 @njit(**_FLAGS)
 def _row_pair(Af, rs, cs, i, B, c, d):
     r"""Rows i and i+1 of C = op(A) B, op(A)_{iq} = Af[i·rs + q·cs], into the rows c and d.
@@ -62,22 +54,16 @@ def _row_pair(Af, rs, cs, i, B, c, d):
     row: (((c + a_0 b_0) + a_1 b_1) + ...) is the order of one term per pass (:func:`_row`),
     so the blocking changes no number, and the two rows share each load of B. That keeps the
     loop on the multiply-adds rather than on loads and stores of C (measured: 1.0 µs for a
-    10×20×100 product, against 1.6 µs one row and one term at a time)."""
+    10×20×100 product, against 1.6 µs one row and one term at a time).
+
+    Not taken, measured: writing c and d on the first pass instead of zeroing them first ran
+    depth 32 × 100 16-18 % faster, but LLVM then fuses another of the first two products into
+    a multiply-add: the numbers move by round-off, and 3 of lr_stability's 252 runs, chaotic
+    ones above the stability bound, changed state (diverged / oscillating / slow)."""
     p, n = B.shape
+    c[:] = 0.0
+    d[:] = 0.0
     q = 0
-    if p >= 4:  # the first pass writes c and d, from the rounded product a_0 b_0 = 0.0 + a_0 b_0
-        o, e = i * rs, (i + 1) * rs
-        a0, a1, a2, a3 = Af[o], Af[o + cs], Af[o + 2 * cs], Af[o + 3 * cs]
-        f0, f1, f2, f3 = Af[e], Af[e + cs], Af[e + 2 * cs], Af[e + 3 * cs]
-        b0, b1, b2, b3 = B[0], B[1], B[2], B[3]
-        for j in range(n):
-            x0, x1, x2, x3 = b0[j], b1[j], b2[j], b3[j]
-            c[j] = _product(a0, x0) + a1 * x1 + a2 * x2 + a3 * x3
-            d[j] = _product(f0, x0) + f1 * x1 + f2 * x2 + f3 * x3
-        q = 4
-    else:
-        c[:] = 0.0
-        d[:] = 0.0
     while q + 4 <= p:
         o, e = i * rs + q * cs, (i + 1) * rs + q * cs
         a0, a1, a2, a3 = Af[o], Af[o + cs], Af[o + 2 * cs], Af[o + 3 * cs]
@@ -99,16 +85,8 @@ def _row_pair(Af, rs, cs, i, B, c, d):
 def _row(Af, rs, cs, i, B, c):
     """Row i of C = op(A) B alone, into c, summed in the order of :func:`_row_pair`."""
     p, n = B.shape
+    c[:] = 0.0
     q = 0
-    if p >= 4:
-        o = i * rs
-        a0, a1, a2, a3 = Af[o], Af[o + cs], Af[o + 2 * cs], Af[o + 3 * cs]
-        b0, b1, b2, b3 = B[0], B[1], B[2], B[3]
-        for j in range(n):
-            c[j] = _product(a0, b0[j]) + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]
-        q = 4
-    else:
-        c[:] = 0.0
     while q + 4 <= p:
         o = i * rs + q * cs
         a0, a1, a2, a3 = Af[o], Af[o + cs], Af[o + 2 * cs], Af[o + 3 * cs]
