@@ -17,21 +17,22 @@ work on the shared cores), so both sides see the same load; the load average is 
 other. bench/run_all.py also runs this with numba compiling for Haswell (AVX2) and OpenBLAS on
 its Haswell kernels: what an AVX2 machine gets, on both sides of each ratio.
 
-What bounds the rates (Intel Xeon, AVX-512, 2 cores; bench/_kernel_profile.py, quiet runs):
-a step is three products per layer, each run at what its form allows in plain numba loops —
-the back-propagation R_l W_lᵀ as 2 × 4 tiles of dot products at ~45 GFLOP/s, the forward
+What bounds the rates (Intel Xeon, AVX-512, 2 cores; bench/_kernel_profile.py): a step is
+three products per layer, each at what its form allows in plain numba loops — the
+back-propagation R_l W_lᵀ as 2 × 4 tiles of dot products at ~45 GFLOP/s, the forward
 product and the gradient (applied at once) as axpy rows at ~30-35, where every pass over a
 row of C loads and stores it again (per 8 fused multiply-adds of 4 doubles: 6 loads, 2 stores
 and chains of 4 dependent multiply-adds) — plus ~10 % of a seed step in element-wise passes
-(loss, D = P − W⋆, the top layer's update). LLVM compiles these loops with 256-bit vectors
-on this CPU, also with numba's host target (its default preference for Ice Lake-class
-CPUs; compiling with ``-prefer-256-bit`` gives 512-bit code and a slower step, measured). The
-arithmetic limit of 256-bit code is what OpenBLAS's Haswell kernels reach in the same process,
-~58 GFLOP/s per core, against ~86 for its 512-bit SkylakeX kernels that the host's ratios
-divide by: so on the host's code generation no plain-loop kernel can pass 58/86 = 0.67 of
-its large product, and the step's mix (~30 GFLOP/s) sits near 0.35 of it, below the 0.4 and
-0.5 targets; on the AVX2 code generation both sides use 256-bit FMAs and the same step is
-0.45-0.55 of the large product.
+(loss, D = P − W⋆, the top layer's update). LLVM compiles these loops with 256-bit vectors on
+this CPU with numba's host target too (its default preference for Ice Lake-class CPUs;
+adding ``-prefer-256-bit`` to NUMBA_CPU_FEATURES gives 512-bit code and a slower step,
+measured). The arithmetic limit of 256-bit code is what OpenBLAS's Haswell kernels reach,
+~58 GFLOP/s per core (the [haswell] run), against ~86-94 for the 512-bit SkylakeX kernels
+that the host's ratios divide by: on the host's code generation no plain-loop kernel can pass
+~0.65 of its large product, and the step's mix (~27-31 GFLOP/s) is at 0.27-0.34 of it,
+below the 0.4 and 0.5 targets; on the AVX2 code generation both sides use 256-bit
+multiply-adds and the same step is at 0.44-0.48 (measured 2026-12-01, load average 2.5-3.5):
+the seed network's 0.4 is met, the 0.5 of the ensemble and of depth 32 is not.
 
 Prints ``summary`` lines and ``ratio`` = the smallest fraction ÷ its target (≥ 1: all met).
 Run: ``.venv/bin/python bench/kernel_rates.py [--kernel auto|numpy|numba] [--repeats N]``.
