@@ -260,3 +260,35 @@ def test_without_numba_auto_falls_back_to_numpy(monkeypatch):
     _assert_same_run(tr, ref, 0)
     with pytest.raises(ImportError, match=r"linnet\[fast\]"):
         train.gradient_descent(w, stats, 0.1, 3, kernel="numba")
+
+
+# Sizes below, at and past the tiles (2 rows × 4 columns of dot products, 2 rows × 4 or 1
+# terms of axpy rows) and the 4-wide vectors: every remainder and repeated tile runs.
+_PRODUCT_SHAPES = [(1, 1, 1), (2, 4, 4), (3, 5, 7), (7, 9, 33), (10, 20, 100)]
+
+
+@pytest.mark.parametrize("m,k,n", _PRODUCT_SHAPES)
+def test_products_agree_with_numpy_and_do_not_depend_on_an_entrys_place(m, k, n):
+    from linnet.kernels.compiled import PIECES
+
+    rng = rng_for("test_numba_kernel", "products", m, k, n)
+    A, B, F = rng.standard_normal((m, n)), rng.standard_normal((k, n)), rng.standard_normal((n, k))
+    C, P = np.empty((m, k)), np.empty((m, k))
+    PIECES["backprop"](A, B, C)  # C = A Bᵀ, dot products of rows
+    PIECES["forward"](A, F, P)  # P = A F, axpy rows
+    # Any order of a sum of n products has error <= γ_n Σ|a_q b_q|, γ_n = n u / (1 − n u)
+    # (Higham, Accuracy and Stability, §3.1; a fused multiply-add only removes roundings), and
+    # so has numpy's: two correct results differ by at most twice that, entry by entry.
+    u = 2.0 ** -53
+    gamma = n * u / (1 - n * u)
+    assert np.all(np.abs(C - A @ B.T) <= 2 * gamma * (np.abs(A) @ np.abs(B).T))
+    assert np.all(np.abs(P - A @ F) <= 2 * gamma * (np.abs(A) @ np.abs(F)))
+    # The summation order is that of the compiled loop, not of the entry's place: each entry
+    # alone (a 1 × 1 product, every lane of its tile repeating it) has the same bits.
+    one = np.empty((1, 1))
+    for i in range(m):
+        for c in range(k):
+            PIECES["backprop"](A[i:i + 1], B[c:c + 1], one)
+            assert one[0, 0] == C[i, c]
+            PIECES["forward"](A[i:i + 1], np.ascontiguousarray(F[:, c:c + 1]), one)
+            assert one[0, 0] == P[i, c]

@@ -166,34 +166,34 @@ def choose(kernel: str, *, widths=None, white: bool = True) -> str:
     threads from four members on, two per thread (:func:`n_threads`), which keeps it ahead at
     every ensemble size where it is ahead alone.
 
-    Measured on an Intel Xeon (AVX-512, 2 cores), quiet (load average 0.4-0.7), paired runs
-    in one process (alternating the kernels, best of 3-4), µs per step, numpy / compiled
-    (largest product in multiply-adds; K members; "corr." = correlated inputs):
+    Measured by bench/_choose_probe.py on an Intel Xeon (AVX-512, 2 cores, load average
+    2.5-3.3 from other work), the two kernels alternating in one process, best of 3, µs per
+    step, numpy / compiled, with the host's code and with the AVX2 code of an AMD EPYC Zen 3
+    (numba for Haswell, OpenBLAS's Haswell kernels; largest product in multiply-adds; K
+    members; "corr." = correlated inputs):
 
-    =====================================  =========  =======  ========  ========
-    network                                  product   K        numpy     compiled
-    =====================================  =========  =======  ========  ========
-    100-20-10                                  2·10⁴   1          17.8       6.4
-    100-20-10                                  2·10⁴   4          33.8      15.9
-    100-20-10                                  2·10⁴   8          52.2      32.8
-    100-20-10                                  2·10⁴   64        572.5     298.3
-    100-20-10 corr.                            1·10⁵   1          23.9      13.1
-    100-20-10 corr.                            1·10⁵   8          79.2      51.9
-    100-20-10 corr.                            1·10⁵   64        684.5     483.2
-    depth 32 × width 100                       1·10⁵   1         986.3     944.9
-    depth 4 × width 100                        1·10⁵   1          72.7      77.4
-    784-20-10                                1.6·10⁵   1          45.1      56.9
-    200-20-10 corr.                            4·10⁵   1          38.6      34.7
-    100-200-100                                2·10⁶   1         254.6     348.7
-    100-400-100                                4·10⁶   1         494.5     740.2
-    784-20-10 corr. (MNIST-like)               6·10⁶   1         371.6     669.7
-    784-20-10 corr. (MNIST-like)               6·10⁶   8        2911.1    6302.2
-    =====================================  =========  =======  ========  ========
+    ====================  =========  ====  ===============  ===============
+    network                 product  K     host             AVX2
+    ====================  =========  ====  ===============  ===============
+    100-20-10                 2·10⁴  1     17.7 / 5.1       18.5 / 5.1
+    100-20-10                 2·10⁴  64    470 / 245        616 / 256
+    100-20-10 corr.           1·10⁵  1     23.4 / 10.5      27.6 / 10.0
+    depth 4 × width 100       1·10⁵  1     65.8 / 65.9      99.5 / 56.4
+    depth 32 × width 100      1·10⁵  1     832 / 629        1238 / 629
+    784-20-10               1.6·10⁵  1     41.9 / 36.8      59.3 / 32.6
+    200-20-10 corr.           4·10⁵  1     41.5 / 25.3      56.5 / 27.1
+    100-200-100               2·10⁶  1     274 / 327        283 / 385
+    100-400-100               4·10⁶  1     475 / 792        571 / 753
+    784-20-10 corr.         6.1·10⁶  1     404 / 898        452 / 901
+    784-20-10 corr.         6.1·10⁶  8     3255 / 5071      3888 / 5158
+    ====================  =========  ====  ===============  ===============
 
-    (K = 4 and 8 with the compiled kernel on two threads.) Below 10⁵ the compiled kernel is
-    1.3-2.8x faster; from 10⁵ to 10⁶ the two are within ±25 %; from 10⁶ numpy is 1.4-2.2x
-    faster. On an AVX2 machine both sides lose alike (the compiled loops and BLAS's kernels
-    are both vectorised for AVX2; bench/run_all.py prints both code generations).
+    (K = 64 with the compiled kernel on two threads.) Up to 4·10⁵ the compiled kernel is as
+    fast or up to 3.6x faster; from 2·10⁶ numpy (BLAS's blocked products on 512- or 256-bit
+    vectors) is 1.2-2.2x faster; the crossover lies between the two on both code generations,
+    hence 10⁶. The rule is a fixed size, not a timing taken at run time: a timed choice could
+    differ from one run to the next, and the two kernels' numbers differ by round-off, so the
+    same call would not give the same table twice.
 
     Examples
     --------

@@ -2,17 +2,33 @@ r"""Compiled gradient-descent kernel (numba, the optional extra ``linnet[fast]``
 any statistics, one network at a time, the whole step loop compiled.
 
 Each member runs its whole trajectory in one call of :func:`_member_run` (members never
-interact, so threads take members one by one and nothing depends on who ran what). Every
-product is written in *axpy* form, :math:`C_{i,:} \mathrel{+}= A_{iq} B_{q,:}`: the innermost
-loop runs along a contiguous row with no reduction, so LLVM vectorises it for whatever CPU
-numba compiles for (AVX-512, AVX2, NEON) without reordering any sum. The one product that is
-a reduction in row-major storage, :math:`R_{l+1} = R_l W_l^\top`, reads a transposed copy of
-:math:`W_l` kept next to it (refreshed after each update: a copy, so the same numbers).
+interact, so threads take members one by one and nothing depends on who ran what). A step
+has three kinds of product, each written in the form LLVM's loop vectoriser handles for
+whatever CPU numba compiles for (AVX-512, AVX2, NEON):
 
-Arithmetic: IEEE double precision; the only relaxed flag is ``contract`` (a·b + c may be one
-fused multiply-add, as BLAS kernels do): NaN and infinity propagate, which is how divergence
-is found. Every sum runs in a fixed order (q = 0, 1, ... from 0.0), so a member's numbers are
-the same in any ensemble, on any thread, and differ from the numpy kernel only by round-off.
+- the forward products :math:`S_l = S_{l+1} W_{l+1}` and the gradients :math:`S_l^\top R_l`
+  in *axpy* form, :math:`C_{i,:} \mathrel{+}= A_{iq} B_{q,:}`: the innermost loop runs along
+  a contiguous row with no reduction (two rows of C, four or one terms per pass), every entry
+  summed in the order q = 0, 1, ... from 0.0; each gradient is applied to its layer two rows
+  at a time, while they are in L1;
+- the back-propagation :math:`R_{l+1} = R_l W_l^\top` (and :math:`D\Sigma_{11}`) as dot
+  products of rows, a 2 × 4 tile of them in one pass (:func:`_dot_tile`): the one loop where
+  reassociation is allowed, so that the vectoriser keeps the partial sums in registers
+  (2.4x faster than the transposed copy of W_l and axpy rows it replaced).
+
+Arithmetic: IEEE double precision; the relaxed flags are ``contract`` (a·b + c may be one
+fused multiply-add, as BLAS kernels do) and, in :func:`_dot_tile` alone, ``reassoc``: NaN and
+infinity propagate, which is how divergence is found. Every sum runs in an order fixed by the
+compiled code (the dot products' lanes and their final combination are chosen once, when
+numba compiles, from the vector width of the CPU it compiles for), the same for every member,
+ensemble, thread and position in a matrix, so a member's numbers are the same in any
+ensemble, on any thread, and differ from the numpy kernel, and between code generations,
+only by round-off.
+
+Speed, and what bounds it: bench/kernel_rates.py and bench/_kernel_profile.py (measured on
+an Intel Xeon with AVX-512: the dot tiles run at ~45 GFLOP/s, the axpy products at ~30-35,
+against ~58 for a large product on 256-bit vectors and ~86 on 512-bit ones; LLVM picks
+256-bit vectors on this CPU unless told otherwise).
 
 Memory: every layer of one member lives in one flat array (``offsets``, ``widths`` give each
 layer's place and shape), so a network of any depth is one numba type.
@@ -24,19 +40,27 @@ import numpy as np
 from numba import njit
 
 _FLAGS = dict(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy", boundscheck=False)
+#: The dot products of :func:`_dot_tile` alone may also be reassociated: that is what lets
+#: LLVM's loop vectoriser keep their partial sums in vector registers (without it a reduction
+#: stays one scalar chain). The order it picks is fixed by the compiled loop.
+_DOT_FLAGS = dict(_FLAGS, fastmath={"contract", "reassoc"})
 
 
 @njit(**_FLAGS)
-def _row_pair(Af, rs, cs, i, B, C):
-    r"""Rows i and i+1 of C = op(A) B, op(A)_{iq} = Af[i·rs + q·cs].
+def _row_pair(Af, rs, cs, i, B, c, d):
+    r"""Rows i and i+1 of C = op(A) B, op(A)_{iq} = Af[i·rs + q·cs], into the rows c and d.
 
     Every entry is summed in the order q = 0, 1, ... from 0.0, four terms per pass over the
     row: (((c + a_0 b_0) + a_1 b_1) + ...) is the order of one term per pass (:func:`_row`),
     so the blocking changes no number, and the two rows share each load of B. That keeps the
     loop on the multiply-adds rather than on loads and stores of C (measured: 1.0 µs for a
-    10×20×100 product, against 1.6 µs one row and one term at a time)."""
+    10×20×100 product, against 1.6 µs one row and one term at a time).
+
+    Not taken, measured: writing c and d on the first pass instead of zeroing them first ran
+    depth 32 × 100 16-18 % faster, but LLVM then fuses another of the first two products into
+    a multiply-add: the numbers move by round-off, and 3 of lr_stability's 252 runs, chaotic
+    ones above the stability bound, changed state (diverged / oscillating / slow)."""
     p, n = B.shape
-    c, d = C[i], C[i + 1]
     c[:] = 0.0
     d[:] = 0.0
     q = 0
@@ -58,10 +82,9 @@ def _row_pair(Af, rs, cs, i, B, C):
 
 
 @njit(**_FLAGS)
-def _row(Af, rs, cs, i, B, C):
-    """Row i of C = op(A) B alone, summed in the order of :func:`_row_pair`."""
+def _row(Af, rs, cs, i, B, c):
+    """Row i of C = op(A) B alone, into c, summed in the order of :func:`_row_pair`."""
     p, n = B.shape
-    c = C[i]
     c[:] = 0.0
     q = 0
     while q + 4 <= p:
@@ -81,9 +104,9 @@ def _row(Af, rs, cs, i, B, C):
 def _gemm(Af, rs, cs, m, B, C):
     """C = op(A) B for the (m, p) matrix op(A)_{iq} = Af[i·rs + q·cs] (rows in pairs)."""
     for i in range(0, m - 1, 2):
-        _row_pair(Af, rs, cs, i, B, C)
+        _row_pair(Af, rs, cs, i, B, C[i], C[i + 1])
     if m % 2:
-        _row(Af, rs, cs, m - 1, B, C)
+        _row(Af, rs, cs, m - 1, B, C[m - 1])
 
 
 @njit(**_FLAGS)
@@ -92,17 +115,41 @@ def _matmul(A, B, C):
     _gemm(A.ravel(), A.shape[1], 1, A.shape[0], B, C)
 
 
-@njit(**_FLAGS)
-def _matmul_tn(A, B, C):
-    """C = Aᵀ @ B (A (p, m), B (p, n), C (m, n)), in axpy form."""
-    _gemm(A.ravel(), 1, A.shape[1], A.shape[1], B, C)
+@njit(**_DOT_FLAGS)
+def _dot_tile(a0, a1, b0, b1, b2, b3):
+    """The eight dot products a_r · b_c of two rows a and four rows b (all of one length),
+    in one pass over them: each load serves two or four multiply-adds, and the partial sums
+    stay in registers for the whole pass (measured 0.9 µs for 10×100 by 20×100, against
+    2.2 µs for the transposed copy and axpy rows this replaced)."""
+    s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = 0.0
+    for j in range(a0.size):
+        x0, x1, y0, y1, y2, y3 = a0[j], a1[j], b0[j], b1[j], b2[j], b3[j]
+        s00 += x0 * y0
+        s01 += x0 * y1
+        s02 += x0 * y2
+        s03 += x0 * y3
+        s10 += x1 * y0
+        s11 += x1 * y1
+        s12 += x1 * y2
+        s13 += x1 * y3
+    return s00, s01, s02, s03, s10, s11, s12, s13
 
 
 @njit(**_FLAGS)
-def _transpose(A, AT):
-    for i in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            AT[j, i] = A[i, j]
+def _matmul_nt(A, B, C):
+    """C = A @ Bᵀ (A (m, n), B (k, n), C (m, k), all C-contiguous), as dot products of rows.
+
+    Every entry comes out of the same :func:`_dot_tile` loop: tiles past the last row or
+    column repeat it (and write the same number twice), so an entry's value does not depend
+    on where in C it lies, in which network, ensemble or thread."""
+    m, k = C.shape
+    for i in range(0, m, 2):
+        i1 = min(i + 1, m - 1)
+        for c in range(0, k, 4):
+            c1, c2, c3 = min(c + 1, k - 1), min(c + 2, k - 1), min(c + 3, k - 1)
+            s = _dot_tile(A[i], A[i1], B[c], B[c1], B[c2], B[c3])
+            C[i, c], C[i, c1], C[i, c2], C[i, c3] = s[0], s[1], s[2], s[3]
+            C[i1, c], C[i1, c1], C[i1, c2], C[i1, c3] = s[4], s[5], s[6], s[7]
 
 
 @njit(**_FLAGS)
@@ -123,8 +170,9 @@ def _loss(D, G, residual):
 
     The sum runs in eight interleaved partial sums (entry i into sum i mod 8), combined
     pairwise, then the entries past the last multiple of 8: a fixed order (whether a
-    multiply-add is fused may differ between code generations), and eight independent chains that LLVM packs into vectors, where one running sum is
-    a chain of dependent additions (measured 0.17 µs against 1.9 µs for 1,000 entries)."""
+    multiply-add is fused may differ between code generations), and eight independent
+    chains that the CPU runs side by side, where one running sum is a chain of dependent
+    additions (measured 0.17 µs against 1.9 µs for 1,000 entries)."""
     d, e = D.ravel(), G.ravel()
     n = d.size - d.size % 8
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
@@ -160,30 +208,48 @@ def _forward(w, S, offsets, thin, widths, P):
 
 
 @njit(**_FLAGS)
+def _descend(W, g, lr):
+    """W −= lr · g, entry by entry."""
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            W[i, j] -= lr * g[i, j]
+
+
+@njit(**_FLAGS)
+def _gradient_step(S, Rl, W, g, lr):
+    """W −= lr · SᵀR_l, two rows of the gradient SᵀR_l at a time (into the buffer g),
+    each applied while it is in L1: the same numbers as forming all of SᵀR_l first
+    (:func:`_gemm` with op(A) = Sᵀ), without a pass over a layer-sized gradient."""
+    Sf, cs, m = S.ravel(), S.shape[1], S.shape[1]
+    g = _view(g, 0, 2, Rl.shape[1])
+    for i in range(0, m - 1, 2):
+        _row_pair(Sf, 1, cs, i, Rl, g[0], g[1])
+        _descend(W[i:i + 2], g, lr)
+    if m % 2:
+        _row(Sf, 1, cs, m - 1, Rl, g[0])
+        _descend(W[m - 1:m], g[:1], lr)
+
+
+@njit(**_FLAGS)
 def _step(w, buffers, shape, G, lr):
     r"""One update of every layer from the same weights: with R_0 = G = (W − W⋆)Σ11,
-    ∂L/∂W_l = S_lᵀ R_l and R_{l+1} = R_l W_lᵀ (network.layer_gradients). ``buffers`` =
-    (Wᵀ, S, R, gradients), ``shape`` = (offsets, thin, widths) of :func:`_member_run`."""
-    wT, S, R, g = buffers
+    ∂L/∂W_l = S_lᵀ R_l and R_{l+1} = R_l W_lᵀ (network.layer_gradients; R_{l+1} is formed
+    before W_l changes). ``buffers`` = (S, R, two rows of a gradient), ``shape`` = (offsets, thin,
+    widths) of :func:`_member_run`."""
+    S, R, g = buffers
     offsets, thin, widths = shape
     L = widths.size - 1
     M = widths[L]
     Rl = G
     for l in range(L):
         Wl = _layer(w, offsets, widths, l)
-        gl = _view(g, offsets[l], widths[l + 1], widths[l])
-        if l < L - 1:
-            _matmul_tn(_view(S, M * thin[l], M, widths[l + 1]), Rl, gl)
-            Rn = _view(R, M * thin[l], M, widths[l + 1])
-            _matmul(Rl, _view(wT, offsets[l], widths[l], widths[l + 1]), Rn)
-            Rl = Rn
+        if l == L - 1:  # the top layer's gradient is R_{L-1} itself
+            _descend(Wl, Rl, lr)
         else:
-            gl[:, :] = Rl
-        for i in range(Wl.shape[0]):
-            for j in range(Wl.shape[1]):
-                Wl[i, j] -= lr * gl[i, j]
-        if l < L - 1:
-            _transpose(Wl, _view(wT, offsets[l], widths[l], widths[l + 1]))
+            Rn = _view(R, M * thin[l], M, widths[l + 1])
+            _matmul_nt(Rl, Wl, Rn)
+            _gradient_step(_view(S, M * thin[l], M, widths[l + 1]), Rl, Wl, g, lr)
+            Rl = Rn
 
 
 @njit(**_FLAGS)
@@ -201,16 +267,16 @@ def _member_run(w, layout, task, lr, steps, rec, records):
     loss, product, history, keep = records
     L = widths.size - 1
     M, N = widths[L], widths[0]
-    # S_l and R_l, (M, n_{l+1}) each, at M·thin[l]; gradients and transposes at offsets[l].
+    # S_l and R_l, (M, n_{l+1}) each, at M·thin[l]. Two rows of one layer's gradient at a
+    # time (_gradient_step): a buffer of every layer's gradient (2.6 MB at depth 32 × 100)
+    # left L2 (680 -> 634 µs per step with one layer's, measured paired on the Xeon).
     thin = np.zeros(L, dtype=np.int64)
     for l in range(1, L):
         thin[l] = thin[l - 1] + widths[l]
     S = np.empty(M * thin[L - 1] + 1)
     R = np.empty(M * thin[L - 1] + 1)
-    g = np.empty(w.size)
-    wT = np.empty(w.size)
-    for l in range(L - 1):
-        _transpose(_layer(w, offsets, widths, l), _view(wT, offsets[l], widths[l], widths[l + 1]))
+    g = np.empty(2 * np.max(widths[:-1]))
+    s11T = np.ascontiguousarray(s11.T)  # D Σ11 as dot products of rows of D and of Σ11ᵀ
     P = np.empty((M, N))
     G = P if white else np.empty((M, N))
     T = rec.size
@@ -226,7 +292,7 @@ def _member_run(w, layout, task, lr, steps, rec, records):
             for j in range(N):
                 P[i, j] -= wopt[i, j]
         if not white:
-            _matmul(P, s11, G)
+            _matmul_nt(P, s11T, G)
         value = _loss(P, G, residual)
         finite = np.isfinite(value)
         if recording:
@@ -237,9 +303,15 @@ def _member_run(w, layout, task, lr, steps, rec, records):
             return k
         if k == steps:
             break
-        _step(w, (wT, S, R, g), (offsets, thin, widths), G, lr)
+        _step(w, (S, R, g), (offsets, thin, widths), G, lr)
     return -1
 
+
+#: The pieces of a step by name, compiled functions a benchmark may time on their own
+#: (bench/_kernel_profile.py): ``forward`` C = A B, ``backprop`` C = A Bᵀ, ``gradient``
+#: W −= lr SᵀR (S, R, W, buffer of 2·n, lr), ``update`` W −= lr g, ``loss`` (D, G, L⋆).
+PIECES = {"forward": _matmul, "backprop": _matmul_nt, "gradient": _gradient_step,
+          "update": _descend, "loss": _loss}
 
 def run_members(layout, lr, stats, steps, rec, out, members):
     """Run ``members`` (indices of rows of ``out``, :class:`linnet.kernels.Records`) from
