@@ -1,4 +1,4 @@
-# Depth, initialisation regimes and exact solutions (issue 4).
+# Depth, initialisation regimes and exact solutions.
 # Teacher-task tables go to results/, the MNIST ones next to the other MNIST tables in
 # results/$(DATA_OUT)/ (built by the pattern rules of figures/mnist.mk; DATA_OUT is set in the
 # Makefile, before any fragment is read, because prerequisites expand on reading).

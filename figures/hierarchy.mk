@@ -1,4 +1,4 @@
-# Hierarchical data and semantic development (issue 10; independent of DATA).
+# Hierarchical data and semantic development (independent of DATA).
 TABLES += results/hierarchy_toy.csv results/hierarchy_modes.csv results/hierarchy_saxe2014.csv \
           results/hierarchy_representations.csv results/hierarchy_illusions.csv \
           results/hierarchy_coherence.csv

@@ -1,4 +1,4 @@
-# Lazy to rich (issue 13): the tangent kernel's motion over initial scale and λ, on the linear
+# Lazy to rich: the tangent kernel's motion over initial scale and λ, on the linear
 # teacher and on the MNIST-family data set, so the table lives with the MNIST tables in
 # results/$(DATA_OUT)/ (built by figures/mnist.mk's pattern rule). `make paper` runs Kunin et
 # al.'s full 17 × 17 × 16 grid (the README gives its time).
