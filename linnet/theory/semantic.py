@@ -24,12 +24,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_float_array, check_modes, positive_array, positive_float, step_array
+from ..metrics import mode_strength_diagonal
 from .deep import deep_learning_time, deep_mode_strength, deep_mode_strength_discrete
+from .saxe import effective_initial_strength, mode_strength
 
 __all__ = [
     "shallow_mode_strength",
     "shallow_mode_strength_discrete",
     "network_mode_strength",
+    "ensemble_mode_strength",
     "predicted_outputs",
     "hidden_similarity",
     "typicality",
@@ -148,6 +151,57 @@ def network_mode_strength(t, s, u0, *, depth: int, lr: float | None = None) -> n
     if L == 1:
         return shallow_mode_strength_discrete(t, s, u0, lr=lr)
     return deep_mode_strength_discrete(t, s, u0, lr=lr, depth=L)
+
+
+def ensemble_mode_strength(t, weights, modes) -> tuple[np.ndarray, np.ndarray]:
+    r"""Initial strengths of small random networks and the theory's mode strengths from them.
+
+    A shallow network (one matrix W) starts each mode at its diagonal strength
+    :math:`u_\alpha^\top W v_\alpha` and relaxes by :func:`shallow_mode_strength`; a two-layer
+    network starts at :func:`linnet.theory.effective_initial_strength` (with ``competition=True``)
+    and follows the sigmoid :func:`linnet.theory.mode_strength`.
+
+    Parameters
+    ----------
+    t : array_like, shape (T,)
+        Times ≥ 0 (t = step·η).
+    weights : tuple of ndarray
+        ``(W,)`` or ``(W1, W2)``, each with any leading ensemble axes (..., n_{l+1}, n_l).
+    modes : Modes
+        The task's modes (``stats.modes``).
+
+    Returns
+    -------
+    u0 : ndarray, shape (..., r)
+        Initial strengths, one row per network.
+    strengths : ndarray, shape (T, ..., r)
+        The theory's strengths of every network's modes at times ``t``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import data, network, theory
+    >>> stats = data.pnas_toy().stats()
+    >>> w = network.init_gaussian((4, 16, 7), 0.01, rng=np.random.default_rng(0), ensemble=3)
+    >>> u0, a = theory.ensemble_mode_strength([0.0, 50.0], w, stats.modes)
+    >>> u0.shape, a.shape, bool(np.allclose(a[0], u0)), bool(np.allclose(a[-1], stats.modes.s))
+    ((3, 4), (2, 3, 4), True, True)
+    """
+    weights = tuple(weights)
+    t = np.atleast_1d(as_float_array(t, "t", ndim=1))
+    modes = check_modes(modes)
+    if len(weights) == 1:
+        u0 = mode_strength_diagonal(weights[0], modes)  # any sign
+        curve = lambda u: shallow_mode_strength(t, modes.s, u)  # noqa: E731
+    elif len(weights) == 2:
+        u0 = effective_initial_strength(weights, modes, competition=True)
+        curve = lambda u: mode_strength(t[:, None], modes.s, u)  # noqa: E731
+    else:
+        raise ValueError(f"weights must be (W,) or (W1, W2): a shallow or two-layer network; got "
+                         f"{len(weights)} layers (for deeper ones use network_mode_strength)")
+    flat = u0.reshape(-1, u0.shape[-1])
+    strengths = np.stack([curve(u) for u in flat], axis=1)
+    return u0, strengths.reshape((t.size,) + u0.shape)
 
 
 def _modes_and_inputs(modes, X):
