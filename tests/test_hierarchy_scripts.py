@@ -161,11 +161,11 @@ def test_tutorial_runs_as_a_script():
 
 def test_saxe2014_at_the_papers_size_within_the_stated_tolerance():
     """The paper's setting (32 items, 1,000 properties, ε = 0.1, hidden 32, λ = 0.5e-3, u0 = 1e-6),
-    20 of its 100 draws (~2 s). Every plotted mode's mean t½ is later than eq. 12, by less than 20 %:
-    the step size alone delays mode 1 by ηs1/ln(1 + ηs1) − 1 = 10 % (ηs1 = 0.23) and competition
+    20 of its 100 draws, 1,800 steps (~8 s). Every plotted mode's mean t½ is later than eq. 12, by less than 20 %:
+    the step size alone delays mode 1 by ηs1/ln(1 + ηs1) − 1 = 2 % (ηs1 = √32·λ·s1 = 0.040) and competition
     mode 31 by a mean (ψ(16) − ψ(1))/(2 s31) ≈ 20 % of t½ (theory.competition_delay, an upper
     estimate: the last modes start before the first have finished). Step size plus mean competition
-    predicts the mean t½ of modes 1-18 within 3 % and of mode 31 within 10 % (measured 0.2-1.5 % and
+    predicts the mean t½ of modes 1-18 within 3 % and of mode 31 within 10 % (measured 0.2-1.4 % and
     4 % over 100 draws); 3 standard errors of 20 draws are ≤ 1.2 % and ≤ 5 % of t½."""
     mod = load_script("analysis/hierarchy_saxe2014.py")
     df = mod.table(mod.Saxe2014(seeds=20, curve_seeds=1))
