@@ -121,6 +121,9 @@ def test_coherence_and_typicality_set_the_learning_times():
 
 @pytest.mark.parametrize("call, name", [
     (lambda m, X: theory.network_mode_strength([1.0], [1.0], 0.1, depth=0), "depth"),
+    (lambda m, X: theory.shallow_mode_strength([1.0], [1.0, 2.0], [1.0, 2.0, 3.0]), "s, u0"),
+    (lambda m, X: theory.shallow_mode_strength_discrete([1], [1.0, 2.0], [[1.0, 2.0]], lr=0.1), "u0"),
+    (lambda m, X: theory.shallow_mode_strength([-1.0], [1.0], 0.0), "t must be >= 0"),
     (lambda m, X: theory.hidden_similarity([1, 1, 1, 1], m, X, depth=1), "depth"),
     (lambda m, X: theory.predicted_outputs([1, 1], m, X), "strengths"),
     (lambda m, X: theory.predicted_outputs([1, 1, 1, 1], m, X[:, :3]), "X"),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, check_modes, positive_array, positive_float, step_array
+from .._validation import as_float_array, check_broadcast, check_modes, positive_array, positive_float, step_array
 from ..metrics import mode_strength_diagonal
 from .deep import deep_learning_time, deep_mode_strength, deep_mode_strength_discrete
 from .saxe import effective_initial_strength, mode_strength
@@ -74,10 +74,21 @@ def shallow_mode_strength(t, s, u0) -> np.ndarray:
      [1.2642 0.3161]
      [1.9999 0.5   ]]
     """
-    t = np.atleast_1d(as_float_array(t, "t"))
-    s = np.atleast_1d(as_float_array(s, "s"))
-    u0 = np.broadcast_to(np.atleast_1d(as_float_array(u0, "u0")), s.shape)
+    t = np.atleast_1d(as_float_array(t, "t", ndim=(0, 1)))
+    if np.any(t < 0):
+        raise ValueError(f"t must be >= 0 (time since the start, t = step·η); got min {t.min():.3g}")
+    s, u0 = _shallow_modes(s, u0)
     return s + (u0 - s) * np.exp(-t)[:, None]
+
+
+def _shallow_modes(s, u0) -> tuple[np.ndarray, np.ndarray]:
+    """``s`` as (r,) and ``u0`` broadcast to it, or a ValueError naming both shapes."""
+    s = np.atleast_1d(as_float_array(s, "s", ndim=(0, 1)))
+    u0 = np.atleast_1d(as_float_array(u0, "u0"))
+    check_broadcast(s=s, u0=u0)  # u0 is one per mode, or one for all
+    if u0.ndim > 1:
+        raise ValueError(f"u0 must be one value or one per mode (shape {s.shape}); got shape {u0.shape}")
+    return s, np.broadcast_to(u0, s.shape)
 
 
 def shallow_mode_strength_discrete(steps, s, u0, *, lr) -> np.ndarray:
@@ -107,8 +118,7 @@ def shallow_mode_strength_discrete(steps, s, u0, *, lr) -> np.ndarray:
     """
     steps = step_array(steps)
     lr = positive_float(lr, "lr")
-    s = np.atleast_1d(as_float_array(s, "s"))
-    u0 = np.broadcast_to(np.atleast_1d(as_float_array(u0, "u0")), s.shape)
+    s, u0 = _shallow_modes(s, u0)
     return s + (u0 - s) * ((1.0 - lr) ** steps.astype(float))[:, None]
 
 
