@@ -25,7 +25,7 @@ B = 2, D = 3). The papers' time units map onto linnet's t = step·η (τ = 1) as
   η = √P·λ takes one of their iterations per step (exactly, on their weights divided by
   :math:`P^{1/4}`), and their initial strength u0 is :math:`u_0/\sqrt P` here.
 - The PNAS paper uses expectations over the items and τ = 1/(Pλ), t in epochs; its t/τ is linnet's
-  t, i.e. again :math:`t = P\lambda n`.
+  t, i.e. :math:`t = P\lambda n` (its expectations over whitened items are linnet's Σ's).
 
 Examples
 --------
