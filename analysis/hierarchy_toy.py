@@ -65,12 +65,7 @@ def run(spec: HierarchyToy, depth: int) -> pd.DataFrame:
         raise ValueError(f"{tr.message}; lower lr (--set lr=...)")
     sim = metrics.mode_strength_diagonal(tr.product, modes)  # (T, K, r)
     t = rec * spec.lr
-    if depth == 1:
-        u0 = metrics.mode_strength_diagonal(network.end_to_end(w), modes)  # (K, r), any sign
-        theo = np.stack([theory.shallow_mode_strength(t, modes.s, u0[k]) for k in range(spec.seeds)], axis=1)
-    else:
-        u0 = theory.effective_initial_strength(w, modes, competition=True)
-        theo = np.stack([theory.mode_strength(t[:, None], modes.s, u0[k]) for k in range(spec.seeds)], axis=1)
+    u0, theo = theory.ensemble_mode_strength(t, w, modes)  # (K, r), (T, K, r)
     frames = []
     r = modes.s.size
     for source, u in (("simulation", sim), ("theory", theo)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linnet import data, network, theory, train
+from linnet import data, metrics, network, theory, train
 
 # From aligned init GD stays on the decoupled manifold and follows the discrete maps exactly; what
 # is left is round-off of a few hundred steps of 8-15 dimensional products of O(1) numbers
@@ -121,6 +121,9 @@ def test_coherence_and_typicality_set_the_learning_times():
 
 @pytest.mark.parametrize("call, name", [
     (lambda m, X: theory.network_mode_strength([1.0], [1.0], 0.1, depth=0), "depth"),
+    (lambda m, X: theory.shallow_mode_strength([1.0], [1.0, 2.0], [1.0, 2.0, 3.0]), "s, u0"),
+    (lambda m, X: theory.shallow_mode_strength_discrete([1], [1.0, 2.0], [[1.0, 2.0]], lr=0.1), "u0"),
+    (lambda m, X: theory.shallow_mode_strength([-1.0], [1.0], 0.0), "t must be >= 0"),
     (lambda m, X: theory.hidden_similarity([1, 1, 1, 1], m, X, depth=1), "depth"),
     (lambda m, X: theory.predicted_outputs([1, 1], m, X), "strengths"),
     (lambda m, X: theory.predicted_outputs([1, 1, 1, 1], m, X[:, :3]), "X"),
@@ -130,3 +133,28 @@ def test_bad_input_names_the_argument(call, name):
     h = data.pnas_toy()
     with pytest.raises(ValueError, match=name):
         call(h.stats().modes, h.X)
+
+
+def test_ensemble_mode_strength_matches_each_network_and_the_shallow_flow():
+    """Shallow: Ẇ = Σ31 − W decouples every mode from any init, so the diagonal strength follows
+    s + (u0 − s)e^{-t} exactly; GD's (1 − η)^{t/η} differs from e^{-t} by ≈ (ηt/2)e^{-t}
+    (first order in η), times |u0 − s| per mode: bounded below with a factor 2 for the
+    higher orders. Deep: the same as the per-network theory call."""
+    stats = data.pnas_toy().stats()
+    w1 = network.init_gaussian((4, 7), 0.3, rng=np.random.default_rng(1), ensemble=3)
+    lr, steps = 1e-3, 3000
+    tr = train.gradient_descent(w1, stats, lr, steps, record_steps=[0, steps], kernel="numpy")
+    u0, a = theory.ensemble_mode_strength(np.array([0, steps]) * lr, w1, stats.modes)
+    assert u0.shape == (3, 4) and a.shape == (2, 3, 4)
+    sim = metrics.mode_strength_diagonal(tr.product, stats.modes)
+    # at t = 0 the curve is s + (u0 − s): two roundings of numbers ≤ s1, so ≤ 2 ulp of s1
+    np.testing.assert_allclose(a[0], u0, rtol=0, atol=2 * np.spacing(stats.modes.s[0]))
+    euler = lr * 3.0 / 2 * np.exp(-3.0) * np.abs(u0 - stats.modes.s).max()
+    np.testing.assert_allclose(sim, a, rtol=0, atol=2 * euler)
+    w2 = network.init_gaussian((4, 16, 7), 0.01, rng=np.random.default_rng(2), ensemble=3)
+    u0, a = theory.ensemble_mode_strength([0.0, 5.0], w2, stats.modes)
+    for k in range(3):
+        np.testing.assert_array_equal(a[:, k], theory.mode_strength(np.array([[0.0], [5.0]]), stats.modes.s, u0[k]))
+    with pytest.raises(ValueError, match="weights must be"):
+        theory.ensemble_mode_strength([1.0], network.init_gaussian((4, 5, 5, 7), 0.01, rng=np.random.default_rng(0)),
+                                      stats.modes)

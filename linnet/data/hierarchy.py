@@ -19,11 +19,13 @@ B = 2, D = 3). The papers' time units map onto linnet's t = step·η (τ = 1) as
 
 - Saxe et al. 2014 use sums over the patterns (:math:`\Sigma_{31} = \sum_\mu y x^\top = Y^\top`
   for unscaled one-hot x, singular values :math:`s^{\text{raw}}`), a batch rate λ per iteration
-  and τ = 1/λ. Their mode strength is :math:`\sqrt P` times linnet's, and n of their iterations
-  are linnet time :math:`t = P\lambda n`: gradient descent with η = Pλ takes one of their
-  iterations per step, and their initial strength u0 is :math:`u_0/\sqrt P` here.
+  and τ = 1/λ. Their mode strength and singular values are :math:`\sqrt P` times linnet's, so
+  their :math:`\dot u = 2\lambda u(s^{\text{raw}} - u)` per iteration is linnet's mode equation
+  with n iterations = linnet time :math:`t = \sqrt P\lambda n`: gradient descent with
+  η = √P·λ takes one of their iterations per step (exactly, on their weights divided by
+  :math:`P^{1/4}`), and their initial strength u0 is :math:`u_0/\sqrt P` here.
 - The PNAS paper uses expectations over the items and τ = 1/(Pλ), t in epochs; its t/τ is linnet's
-  t, i.e. again :math:`t = P\lambda n`.
+  t, i.e. :math:`t = P\lambda n` (its expectations over whitened items are linnet's Σ's).
 
 Examples
 --------

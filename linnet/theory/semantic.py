@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, check_modes, positive_array, positive_float, step_array
+from .._validation import as_float_array, check_broadcast, check_modes, positive_array, positive_float, step_array
+from ..metrics import mode_strength_diagonal
 from .deep import deep_learning_time, deep_mode_strength, deep_mode_strength_discrete
+from .saxe import effective_initial_strength, mode_strength
 
 __all__ = [
     "shallow_mode_strength",
     "shallow_mode_strength_discrete",
     "network_mode_strength",
+    "ensemble_mode_strength",
     "predicted_outputs",
     "hidden_similarity",
     "typicality",
@@ -71,10 +74,21 @@ def shallow_mode_strength(t, s, u0) -> np.ndarray:
      [1.2642 0.3161]
      [1.9999 0.5   ]]
     """
-    t = np.atleast_1d(as_float_array(t, "t"))
-    s = np.atleast_1d(as_float_array(s, "s"))
-    u0 = np.broadcast_to(np.atleast_1d(as_float_array(u0, "u0")), s.shape)
+    t = np.atleast_1d(as_float_array(t, "t", ndim=(0, 1)))
+    if np.any(t < 0):
+        raise ValueError(f"t must be >= 0 (time since the start, t = step·η); got min {t.min():.3g}")
+    s, u0 = _shallow_modes(s, u0)
     return s + (u0 - s) * np.exp(-t)[:, None]
+
+
+def _shallow_modes(s, u0) -> tuple[np.ndarray, np.ndarray]:
+    """``s`` as (r,) and ``u0`` broadcast to it, or a ValueError naming both shapes."""
+    s = np.atleast_1d(as_float_array(s, "s", ndim=(0, 1)))
+    u0 = np.atleast_1d(as_float_array(u0, "u0"))
+    check_broadcast(s=s, u0=u0)  # u0 is one per mode, or one for all
+    if u0.ndim > 1:
+        raise ValueError(f"u0 must be one value or one per mode (shape {s.shape}); got shape {u0.shape}")
+    return s, np.broadcast_to(u0, s.shape)
 
 
 def shallow_mode_strength_discrete(steps, s, u0, *, lr) -> np.ndarray:
@@ -104,8 +118,7 @@ def shallow_mode_strength_discrete(steps, s, u0, *, lr) -> np.ndarray:
     """
     steps = step_array(steps)
     lr = positive_float(lr, "lr")
-    s = np.atleast_1d(as_float_array(s, "s"))
-    u0 = np.broadcast_to(np.atleast_1d(as_float_array(u0, "u0")), s.shape)
+    s, u0 = _shallow_modes(s, u0)
     return s + (u0 - s) * ((1.0 - lr) ** steps.astype(float))[:, None]
 
 
@@ -148,6 +161,57 @@ def network_mode_strength(t, s, u0, *, depth: int, lr: float | None = None) -> n
     if L == 1:
         return shallow_mode_strength_discrete(t, s, u0, lr=lr)
     return deep_mode_strength_discrete(t, s, u0, lr=lr, depth=L)
+
+
+def ensemble_mode_strength(t, weights, modes) -> tuple[np.ndarray, np.ndarray]:
+    r"""Initial strengths of small random networks and the theory's mode strengths from them.
+
+    A shallow network (one matrix W) starts each mode at its diagonal strength
+    :math:`u_\alpha^\top W v_\alpha` and relaxes by :func:`shallow_mode_strength`; a two-layer
+    network starts at :func:`linnet.theory.effective_initial_strength` (with ``competition=True``)
+    and follows the sigmoid :func:`linnet.theory.mode_strength`.
+
+    Parameters
+    ----------
+    t : array_like, shape (T,)
+        Times ≥ 0 (t = step·η).
+    weights : tuple of ndarray
+        ``(W,)`` or ``(W1, W2)``, each with any leading ensemble axes (..., n_{l+1}, n_l).
+    modes : Modes
+        The task's modes (``stats.modes``).
+
+    Returns
+    -------
+    u0 : ndarray, shape (..., r)
+        Initial strengths, one row per network.
+    strengths : ndarray, shape (T, ..., r)
+        The theory's strengths of every network's modes at times ``t``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linnet import data, network, theory
+    >>> stats = data.pnas_toy().stats()
+    >>> w = network.init_gaussian((4, 16, 7), 0.01, rng=np.random.default_rng(0), ensemble=3)
+    >>> u0, a = theory.ensemble_mode_strength([0.0, 50.0], w, stats.modes)
+    >>> u0.shape, a.shape, bool(np.allclose(a[0], u0)), bool(np.allclose(a[-1], stats.modes.s))
+    ((3, 4), (2, 3, 4), True, True)
+    """
+    weights = tuple(weights)
+    t = np.atleast_1d(as_float_array(t, "t", ndim=1))
+    modes = check_modes(modes)
+    if len(weights) == 1:
+        u0 = mode_strength_diagonal(weights[0], modes)  # any sign
+        curve = lambda u: shallow_mode_strength(t, modes.s, u)  # noqa: E731
+    elif len(weights) == 2:
+        u0 = effective_initial_strength(weights, modes, competition=True)
+        curve = lambda u: mode_strength(t[:, None], modes.s, u)  # noqa: E731
+    else:
+        raise ValueError(f"weights must be (W,) or (W1, W2): a shallow or two-layer network; got "
+                         f"{len(weights)} layers (for deeper ones use network_mode_strength)")
+    flat = u0.reshape(-1, u0.shape[-1])
+    strengths = np.stack([curve(u) for u in flat], axis=1)
+    return u0, strengths.reshape((t.size,) + u0.shape)
 
 
 def _modes_and_inputs(modes, X):
