@@ -208,6 +208,9 @@ class Spec:
         >>> Demo().assign(["width=3"])
         Traceback (most recent call last):
         ValueError: --set width: unknown parameter 'width'; valid: lr, depths
+        >>> Demo().assign(["depths=0"])
+        Traceback (most recent call last):
+        ValueError: --set depths=0: depths is a count or a size: it must be an int >= 1; got 0
         """
         types_ = self.field_types()
         changes = {}
@@ -221,7 +224,13 @@ class Spec:
                 raise ValueError(f"--set {key}: unknown parameter {key!r}; valid: "
                                  f"{', '.join(types_)}")
             changes[key] = parse_value(value, types_[key], key)
-        return dataclasses.replace(self, **changes)
+        try:
+            return dataclasses.replace(self, **changes)
+        except ValueError as exc:
+            # A value of the right type out of its range (seeds=-1, a subclass's own rule): the
+            # user typed --set, so the message names what they typed.
+            given = " ".join(f"--set {a}" for a in assignments)
+            raise ValueError(f"{given}: {exc}") from None
 
 
 def _check_value(name: str, value, tp) -> None:

@@ -185,3 +185,8 @@ def test_make_dependencies_follow_the_imports():
     assert {"linnet/experiment.py", "linnet/setups.py", "linnet/train.py", "linnet/tables.py"} <= teacher
     assert "linnet/notebook.py" not in teacher and "linnet/notebook.py" in notebook
     assert not any(p.startswith(("analysis/", "bench/", "tools/")) for p in teacher | notebook)
+
+
+def test_out_of_range_value_names_the_set_flag(capsys):
+    err = _error_line(capsys, ["--set", "seeds=-1"])
+    assert "--set seeds=-1: seeds is a count or a size" in err
