@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     m = mean_curves(df)
     m = m[m.time > 0]
     opt = df[df.source == "optimum"]
-    fig, axes = _common.figure(3, 1, width=15.0, height=4.4)
+    fig, axes = _common.figure(3, 1, width=16.5, height=4.4)
     a, b, c = axes[0]
     ma, oa = m[m.experiment == "alpha"], opt[opt.experiment == "alpha"]
     panel(a, ma, oa, "alpha", "alpha", "E_test", "α = {:g}")
@@ -100,7 +100,11 @@ def main(argv=None) -> int:
                Line2D([], [], marker="o", mfc="none", color="grey", linestyle="none",
                       label="simulation minimum")]
     a.legend(handles=a.get_legend_handles_labels()[0] + handles, fontsize=8, loc="lower left")
-    c.legend(fontsize=8, loc="lower left")
+    b.legend(handles=b.get_legend_handles_labels()[0] + handles[:1], fontsize=8, loc="lower left")
+    styles = [Line2D([], [], color="grey", linestyle=ls, linewidth=1.6, label=lab)
+              for ls, lab in (("-", "E_g (test): solid"), (":", "E_t (training): dotted"))]
+    c.legend(handles=c.get_legend_handles_labels()[0] + styles + handles, fontsize=8,
+             loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: the curves fill the panel
     fig.tight_layout()
     _common.save(fig, args.out)
     return 0

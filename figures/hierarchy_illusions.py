@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
 import _common
 
@@ -49,7 +50,10 @@ def cases(ax, df, dataset):
     ax.axhline(0, color="0.6", linewidth=0.8)
     ax.set(ylabel="predicted value ŷ_im(t)", title=f"{TITLES[dataset]}: the largest transient error of each stage",
            xlim=(0, min(cur.time.max(), 22)))
-    ax.legend(loc="upper right", fontsize=7)
+    keys = [Line2D([], [], **{**_common.THEORY_STYLE, "linewidth": 1.0}, label="theory (eq. 12, mode strengths)"),
+            Line2D([], [], marker="v", color="0.3", linestyle="none", markersize=6,
+                   label="theory's peak: largest |ŷ − target|")]
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + keys, loc="upper right", fontsize=8)
 
 
 def paired(df: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +82,7 @@ def main(argv=None) -> int:
             ax.plot(g[f"{what}_theory"], g[f"{what}_simulation"], "o", color=f"C{c + 4}", markersize=3,
                     alpha=0.7, label=TITLES[dataset])
         lim = [0, 1.05 * max(p[f"{what}_theory"].max(), p[f"{what}_simulation"].max())]
-        ax.plot(lim, lim, **{**_common.THEORY_STYLE, "linewidth": 0.8})
+        ax.plot(lim, lim, **{**_common.THEORY_STYLE, "linewidth": 0.8}, label="simulation = theory")
         ax.set(xlabel=f"theory: {label}", ylabel=f"simulation: {label}", title=f"every error > {df.threshold.iloc[0]:g}")
         ax.legend(loc="upper left")
     _common.save(fig, args.out)

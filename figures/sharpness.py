@@ -33,8 +33,12 @@ def sharpness_panel(ax, run, color, f, s1, shown):
     ax.axhline(sim.edge.iloc[0], color=color, linewidth=1.0, linestyle="-.", label="2/η")
     ax.axhline(2 * s1, color="0.5", linewidth=0.8, linestyle=(0, (1, 3)), label="2·s1 (optimum)")
     th = run[run.theory == "discrete"]
-    err = f", max err {th.error.max():.0e}·2s1" if len(th) else ""
-    ax.set(xlabel="step k", title=f"η = {f:g}/s1{err}")
+    err = f"\nmax |sim − discrete theory| = {th.error.max():.0e} × 2s1" if len(th) else ""
+    top = 1.15 * max(sim.sharpness.max(), 2 * s1)
+    edge = sim.edge.iloc[0]
+    off = f" (2/η = {edge:.3g}: off scale)" if edge > 1.6 * top else ""
+    ax.set(xlabel="step k", title=f"η = {f:g}/s1{off}{err}")
+    return edge if not off else 0.0
 
 
 def main(argv=None) -> int:
@@ -43,21 +47,23 @@ def main(argv=None) -> int:
     inits = list(dict.fromkeys(df.init))
     factors = sorted(df.lr_factor.unique())
     fig, axes = _common.figure(len(factors) + 1, len(inits), width=3.3 * (len(factors) + 1),
-                               height=3.5 * len(inits), sharey=False)
+                               height=3.8 * len(inits), sharey=False)
     shown = min(80, int(df.step.max()))  # the approach and the first oscillations; later ones repeat
     s1 = float(df.lr_factor.iloc[0] / df.lr.iloc[0])  # η = factor / s1
     for row, init in zip(axes, inits):
         g = df[df.init == init]
         top = g[(g.source == "simulation") & (g.step <= shown)].sharpness.max()
+        edges = [0.0]
         for k, (ax, f) in enumerate(zip(row, factors)):
-            sharpness_panel(ax, g[g.lr_factor == f], f"C{k}", f, s1, shown)
-            ax.set(ylim=(0, 1.15 * max(top, 2 * s1)))
+            edges.append(sharpness_panel(ax, g[g.lr_factor == f], f"C{k}", f, s1, shown))
             sim = g[(g.lr_factor == f) & (g.source == "simulation")]
             row[-1].plot(sim.step, sim.loss, color=f"C{k}", label=f"η = {f:g}/s1", **_common.SIM_STYLE)
+        for ax in row[:-1]:  # one scale per row, with headroom above the highest 2/η drawn
+            ax.set(ylim=(0, 1.12 * max(top, 2 * s1, *edges)))
         row[0].set_ylabel(f"{init} init: sharpness")
-        row[0].legend(fontsize=6, loc="lower right")
+        row[0].legend(fontsize=8, loc="lower right")
         row[-1].set(yscale="log", xlabel="step k", ylabel="loss", title=f"{init} init: loss")
-        row[-1].legend(fontsize=6)
+        row[-1].legend(fontsize=8)
     fig.tight_layout()
     _common.save(fig, args.out)
     return 0

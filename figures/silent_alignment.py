@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
 import _common
 
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
         th = g[g.source == "theory"].sort_values("time")
         if len(th):
             ax_loss.plot(th.time, (th.loss - sim.loss.iloc[-1]) / (sim.loss.iloc[0] - sim.loss.iloc[-1]),
-                         **_common.THEORY_STYLE)
+                         label="exact zero-balanced solution (whitened)", **_common.THEORY_STYLE)
             ax_align.plot(th.time, th.alignment, label=f"exact solution (max err {th.error.max():.1e})",
                           **_common.THEORY_STYLE)
             for c in ev_cols:
@@ -70,8 +71,12 @@ def main(argv=None) -> int:
     ax_align.set(xlabel="time t = step · η", ylabel="⟨K, yyᵀ⟩ / (‖K‖ ‖yyᵀ‖)", title="kernel–task alignment")
     ax_ev.set(xlabel="time t = step · η", ylabel="eigenvalues of K/P", yscale="log",
               title=f"top {len(ev_cols)} kernel eigenvalues")
-    ax_loss.legend(fontsize=7)
-    ax_align.legend(fontsize=7)
+    t10 = Line2D([], [], color="0.4", linewidth=0.8, linestyle="-.",
+                 label="10 % of the loss learned (run's colour)")
+    ax_loss.legend(handles=ax_loss.get_legend_handles_labels()[0] + [t10], fontsize=8)
+    ax_align.legend(handles=ax_align.get_legend_handles_labels()[0] + [t10], fontsize=8)
+    exact = Line2D([], [], **_common.THEORY_STYLE, label="exact solution's kernel (whitened)")
+    ax_ev.legend(handles=ax_ev.get_legend_handles_labels()[0] + [exact, t10], fontsize=8, loc="lower right")
     fig.tight_layout()
     _common.save(fig, args.out)
     return 0
