@@ -33,7 +33,7 @@ def sharpness_panel(ax, run, color, f, s1, shown):
     ax.axhline(sim.edge.iloc[0], color=color, linewidth=1.0, linestyle="-.", label="2/η")
     ax.axhline(2 * s1, color="0.5", linewidth=0.8, linestyle=(0, (1, 3)), label="2·s1 (optimum)")
     th = run[run.theory == "discrete"]
-    err = f"\nmax |sim − discrete theory| = {th.error.max():.0e} × 2s1" if len(th) else ""
+    err = f"\n|sim − discrete| ≤ {th.error.max():.0e} × 2s1" if len(th) else ""
     top = 1.15 * max(sim.sharpness.max(), 2 * s1)
     edge = sim.edge.iloc[0]
     off = f" (2/η = {edge:.3g}: off scale)" if edge > 1.6 * top else ""
