@@ -36,7 +36,6 @@ import pandas as pd
 from linnet import data, experiment, network, tables, theory, train
 
 NAME = "hierarchy_illusions"
-TREE_ITEMS = ("goldfish", "tuna", "robin", "canary", "rose", "daisy", "pine", "oak")
 TREE_PROPERTIES = ("grows", "can move", "has roots", "has gills", "has wings", "has petals", "has bark",
                    "is orange", "is big", "has a red breast", "sings", "is red", "is white", "has needles",
                    "has acorns")
@@ -67,7 +66,7 @@ def dataset(name: str) -> data.Hierarchy:
     if name == "toy":
         return data.pnas_toy()
     h = data.deterministic_tree(2, 3)
-    return dataclasses.replace(h, items=TREE_ITEMS, properties=TREE_PROPERTIES)
+    return dataclasses.replace(h, items=data.TREE_ITEMS, properties=TREE_PROPERTIES)
 
 
 def predictions(spec: HierarchyIllusions, h: data.Hierarchy, key: str):

@@ -32,7 +32,6 @@ import pandas as pd
 from linnet import data, experiment, metrics, network, tables, theory, train
 
 NAME = "hierarchy_modes"
-ITEMS = ("goldfish", "tuna", "robin", "canary", "rose", "daisy", "pine", "oak")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +64,7 @@ class HierarchyModes(experiment.Spec):
 
 def task(spec: HierarchyModes):
     """The sampled data, its statistics, and per-mode level, expected s and analyzer overlap."""
-    names = ITEMS if (spec.branching, spec.depth) == (2, 3) else None
+    names = data.TREE_ITEMS if (spec.branching, spec.depth) == (2, 3) else None
     h = data.diffusion_tree(spec.branching, spec.depth, spec.n_properties, spec.flip,
                             rng=tables.rng_for(NAME, "data"), items=names)
     stats = h.stats()

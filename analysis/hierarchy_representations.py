@@ -28,7 +28,6 @@ import pandas as pd
 from linnet import data, experiment, network, tables, theory, train
 
 NAME = "hierarchy_representations"
-ITEMS = ("goldfish", "tuna", "robin", "canary", "rose", "daisy", "pine", "oak")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +56,7 @@ class HierarchyRepresentations(experiment.Spec):
 
 
 def table(spec: HierarchyRepresentations) -> pd.DataFrame:
-    h = data.diffusion_tree(2, 3, spec.n_properties, spec.flip, rng=tables.rng_for(NAME, "data"), items=ITEMS)
+    h = data.diffusion_tree(2, 3, spec.n_properties, spec.flip, rng=tables.rng_for(NAME, "data"), items=data.TREE_ITEMS)
     stats = h.stats()
     modes = stats.modes
     w = network.init_gaussian((8, spec.hidden, spec.n_properties), spec.init_scale, rng=tables.rng_for(NAME, "init"))
@@ -72,9 +71,10 @@ def table(spec: HierarchyRepresentations) -> pd.DataFrame:
     t = rec * spec.lr
     theo = theory.hidden_similarity(theory.mode_strength(t[:, None], modes.s, u0), modes, h.X)
     i, j = np.triu_indices(8)
+    names = np.array(h.items)
     frames = [pd.DataFrame({"source": source, "step": np.repeat(rec, i.size), "item_i": np.tile(i, rec.size),
                             "item_j": np.tile(j, rec.size), "time": np.repeat(t, i.size),
-                            "name_i": np.tile(np.array(ITEMS)[i], rec.size), "name_j": np.tile(np.array(ITEMS)[j], rec.size),
+                            "name_i": np.tile(names[i], rec.size), "name_j": np.tile(names[j], rec.size),
                             "similarity": K[:, i, j].ravel()})
               for source, K in (("simulation", sim), ("theory", theo))]
     return pd.concat(frames, ignore_index=True)

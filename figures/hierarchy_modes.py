@@ -22,7 +22,6 @@ from linnet import data
 
 NAME = "hierarchy_modes"
 LEVELS = {0: "all items", 1: "animals | plants", 2: "fish | birds, flowers | trees", 3: "within pairs"}
-ITEMS = ("goldfish", "tuna", "robin", "canary", "rose", "daisy", "pine", "oak")
 
 
 def spectrum(ax, modes):
@@ -35,7 +34,7 @@ def spectrum(ax, modes):
 
 def analyzers(ax, B, D, n_items):
     V = data.tree_modes(B, D).V * np.sqrt(n_items)
-    names = ITEMS if (B, D) == (2, 3) else [str(i) for i in range(n_items)]
+    names = data.TREE_ITEMS if (B, D) == (2, 3) else [str(i) for i in range(n_items)]
     ax.imshow(V.T, cmap="RdBu_r", vmin=-3, vmax=3, aspect="auto")
     ax.set_xticks(range(n_items), names, rotation=60, ha="right")
     ax.set_yticks(range(n_items), [f"mode {a + 1}" for a in range(n_items)])

@@ -55,6 +55,9 @@ __all__ = ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pn
 #: Items and properties of the PNAS 2019 toy data set (its Fig. 3).
 PNAS_ITEMS = ("canary", "salmon", "oak", "rose")
 PNAS_PROPERTIES = ("grow", "move", "roots", "fly", "swim", "leaves", "petals")
+# Names for the eight leaves of a binary tree of depth 3 (fish, birds, flowers, trees), in leaf
+# order, as the PNAS paper labels its eight-item hierarchy; the analyses of such trees share them.
+TREE_ITEMS = ("goldfish", "tuna", "robin", "canary", "rose", "daisy", "pine", "oak")
 _MAX_ITEMS = 1 << 14  # a (P, P) input and SVD beyond this are no longer a quick data set
 
 
