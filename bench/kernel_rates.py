@@ -64,7 +64,8 @@ def _best(f, repeats: int) -> float:
     return best
 
 
-def _flops(widths, steps: int, members: int = 1) -> float:
+def thin_flops(widths, steps: int, members: int = 1) -> float:
+    """FLOPs of the thin algorithm: three products of 2·M·n_{l+1}·n_l per layer and step."""
     M_ = widths[-1]
     return 3 * 2 * M_ * sum(a * b for a, b in zip(widths[:-1], widths[1:])) * steps * members
 
@@ -86,7 +87,7 @@ def _case(name, stats, widths, members, steps, *, threads, kernel, repeats, targ
         t = min(t, _best(run, 1))
         with threadpool_limits(threads):
             big = max(big, large_product_rate(repeats=1))
-    rate = _flops(widths, steps, members) / t
+    rate = thin_flops(widths, steps, members) / t
     frac = rate / big
     print(f"summary {name}: {t:.3f} s, {1e6 * t / steps:.2f} µs/step, {rate / 1e9:.1f} GFLOP/s "
           f"= {frac:.2f} of the {threads}-thread large product ({big / 1e9:.1f} GFLOP/s), "
