@@ -57,6 +57,8 @@ MODULES = (
     "linnet.tangent",
     "linnet.theory.curvature",
     "linnet.conventions",
+    "linnet.theory.transfer",
+    "linnet.data.transfer",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a
