@@ -13,7 +13,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from _seeds import seeds
-from linnet import Statistics, network, train
+from linnet import Statistics, network, theory, train
 from linnet.data.transfer import target_test_error, transfer_task
 from linnet.theory import generalisation as gen
 from linnet.theory import transfer as tr
@@ -56,12 +56,22 @@ def test_vector_overlaps_multiply_to_the_outlier_overlap():
 
 
 def test_target_alone_is_the_single_task_theory():
-    # the alone error goes through the same code path as the joint one (f = 1, share 1); it
-    # must equal generalisation.two_layer_errors, which integrates the bulk its own way
-    for sT in (0.5, 3.0):
+    # the alone error goes through the same code path as the joint one (f = 1, share 1); above
+    # the transition it must equal generalisation.two_layer_errors, which integrates the bulk
+    # its own way
+    for sT in (1.5, 3.0):
         alone = tr.transfer_errors(T, sT, 1.0, 0.5, n_in=N1, n_out=N3, u0=U0)[1]
         ref = gen.two_layer_errors(T, [sT], aspect=N3 / N1, n_out=N3, u0=U0)[1]
         np.testing.assert_allclose(alone, ref, rtol=1e-10)
+    # below it (s̄ < A^{1/4} = 0.84) the mode is one of the bulk's N3, where two_layer_errors
+    # puts it at the edge 1 + √A instead: they differ by (s_edge(t)² − ⟨s(t)²⟩)/s_T² exactly
+    sT = 0.5
+    alone = tr.transfer_errors(T, sT, 1.0, 0.5, n_in=N1, n_out=N3, u0=U0)[1]
+    ref = gen.two_layer_errors(T, [sT], aspect=N3 / N1, n_out=N3, u0=U0)[1]
+    edge = theory.mode_strength(T, 1 + np.sqrt(N3 / N1), U0) ** 2
+    bulk = np.array([gen.noise_singular_mean(lambda x, t=t: theory.mode_strength(t, x, U0) ** 2, N3 / N1)
+                     for t in T])
+    np.testing.assert_allclose(ref - alone, (edge - bulk) / sT**2, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("sT,sA,q", [(3.0, 1.0, 0.3), (0.84, 10.0, 0.9), (2.0, 2.0, 0.0), (3.0, 30.0, 1.0)])
@@ -73,8 +83,12 @@ def test_heads_add_up_to_the_combined_task(sT, sA, q):
     target = tr.transfer_errors(T, sT, sA, q, n_in=N1, n_out=N3, u0=U0)[0]
     aux = tr.transfer_errors(T, sA, sT, q, n_in=N1, n_out=N3, u0=U0)[0]
     s_bar = tr.combined_teacher(sT, sA, q)[0]
-    whole = gen.two_layer_errors(T, s_bar[s_bar > 0], aspect=2 * N3 / N1, n_out=2 * N3, u0=U0)[1]
-    np.testing.assert_allclose(sT**2 * target + sA**2 * aux, (sT**2 + sA**2) * whole, rtol=1e-10)
+    above = s_bar[s_bar > (2 * N3 / N1) ** 0.25]  # the modes with an outlier (module docstring)
+    whole = gen.two_layer_errors(T, above, aspect=2 * N3 / N1, n_out=2 * N3, u0=U0)[1]
+    # both sides as error minus the zero map's (1 per head): two_layer_errors normalises by
+    # the squared strengths of the modes it is given, the heads by their whole teachers
+    np.testing.assert_allclose(sT**2 * (target - 1) + sA**2 * (aux - 1), np.sum(above**2) * (whole - 1),
+                               rtol=1e-10, atol=1e-12 * (sT**2 + sA**2))
 
 
 @pytest.mark.parametrize("s", [0.84, 1.5, 3.0, 30.0])

@@ -42,7 +42,11 @@ student's strengths :math:`s_k(t)` (:func:`linnet.theory.mode_strength`),
         + f\,(2N_3 - R)\langle s(t)^2\rangle - 2\sum_k s_k(t)\,O_k\,\bar s_k\pi_k\Big],
 
 :math:`\varepsilon = \lVert P(W - \bar W)\rVert_F^2/s_T^2`, ⟨·⟩ over the noise's singular values at
-aspect :math:`2N_3/N_1` (:func:`~linnet.theory.generalisation.noise_singular_mean`). Summed over
+aspect :math:`2N_3/N_1` (:func:`~linnet.theory.generalisation.noise_singular_mean`), R the number
+of teacher modes above the transition :math:`\bar s_k > (2N_3/N_1)^{1/4}\sigma_z`. A mode below
+it leaves no outlier and is counted in the bulk (so the limit |q| → 1, where
+:math:`\bar s_- \to 0`, is continuous); :func:`~linnet.theory.generalisation.two_layer_errors`
+instead puts such a mode at the bulk edge, which differs by one mode, O(1/N). Summed over
 both heads with weights :math:`s_T^2, s_A^2` this is exactly
 :func:`~linnet.theory.generalisation.two_layer_errors` of the combined task.
 
@@ -244,19 +248,22 @@ def _head_errors(t, s_bar, share, *, n_all, n_head, n_in, u0, noise, s_head):
     """One head's test error (module docstring's ε) of the aligned student of a task with
     teacher singular values ``s_bar``, the head's shares ``share``, n_all outputs of which the
     head holds n_head; the single task is n_all = n_head, share = 1 (then f = 1)."""
-    keep = s_bar > 0  # |q| = 1 or s_aux = 0: a rank-1 combined teacher
+    A = n_all / n_in
+    # a teacher mode below the transition leaves no outlier: the data's spectrum there is the
+    # bulk's, so it is counted in the bulk (s̄ → 0 as |q| → 1 stays continuous with q = ±1)
+    keep = s_bar > noise * A**0.25
     s_bar, share = s_bar[keep], share[keep]
     R = s_bar.size
-    A = n_all / n_in
-    s_hat = outlier_singular_value(s_bar, A, noise=noise)
-    O = outlier_overlap(s_bar, A, noise=noise)
-    c2 = outlier_vector_overlaps(s_bar, A, noise=noise)[0]
     # the remainders' share of the head's block: n_head/n_all for N → ∞ (exactly ½ for two
     # equal heads, which keeps both the q = 1 and the sum-over-heads identities exact)
     f = n_head / n_all
-    s = mode_strength(t[:, None], s_hat, u0)  # (T, R)
-    err = np.sum(s**2 * (c2 * share + (1 - c2) * f) - 2 * s * O * s_bar * share, axis=1)
-    err = err + f * (n_all - R) * _bulk_mean_square(t, A, u0, noise)
+    err = f * (n_all - R) * _bulk_mean_square(t, A, u0, noise)
+    if R:
+        s_hat = outlier_singular_value(s_bar, A, noise=noise)
+        O = outlier_overlap(s_bar, A, noise=noise)
+        c2 = outlier_vector_overlaps(s_bar, A, noise=noise)[0]
+        s = mode_strength(t[:, None], s_hat, u0)  # (T, R)
+        err = err + np.sum(s**2 * (c2 * share + (1 - c2) * f) - 2 * s * O * s_bar * share, axis=1)
     return 1 + err / s_head**2
 
 
