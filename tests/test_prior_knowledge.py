@@ -118,9 +118,9 @@ def test_exactly_learned_state_on_the_reversed_task_is_a_saddle():
     assert np.all(u[-1] < 1e-2 * modes.s)  # at the saddle W2W1 = 0, not at −Σ̃
 
 
-def _crossing(sol, U, V, i, t_hi):
-    """The time mode i's strength ũᵢᵀW2W1(t)ṽᵢ passes 0 (from +sᵢ to −sᵢ), by root finding."""
-    strength = lambda t: float(U[:, i] @ sol.product([t])[0] @ V[:, i])  # noqa: E731
+def _crossing(sol, U, V, i, t_hi, level=0.0):
+    """The time mode i's strength ũᵢᵀW2W1(t)ṽᵢ passes ``level`` on its way from +sᵢ to −sᵢ."""
+    strength = lambda t: float(U[:, i] @ sol.product([t])[0] @ V[:, i]) - level  # noqa: E731
     return brentq(strength, 0.0, t_hi, xtol=1e-12)
 
 
@@ -131,12 +131,13 @@ def test_escape_delay_grows_as_log_of_one_over_the_perturbation():
     G = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]]) / np.sqrt(2.0)
     Ut, s, Vtt = np.linalg.svd(S, full_matrices=False)
     eps = np.array([1e-1, 1e-2, 1e-3])  # B ≈ ε²/2: below ~1e-4 it is under B_TOL = 1e-10
-    cross, b_min = [], []
+    cross, half, b_min = [], [], []
     for e in eps:
         sol = theory.ZeroBalancedSolution.from_weights(theory.balanced_weights(S + e * G, 2), reversed_)
         b_min.append(np.linalg.svd(sol.B, compute_uv=False).min())
         cross.append([_crossing(sol, Ut, Vtt.T, i, 40.0) for i in range(2)])
-    cross = np.array(cross)
+        half.append([_crossing(sol, Ut, Vtt.T, i, 40.0, level=-s[i] / 2) for i in range(2)])
+    cross, half = np.array(cross), np.array(half)
     # The perturbation is orthogonal to the task's outputs, so each output singular vector
     # turns by an angle θ ∝ ε and its overlap with the task changes by 1 − cos θ ∝ ε²: B ∝ ε²
     # (ratio 100 per decade, up to O(ε²) relative: ≤ 1e-2 at ε = 0.1, and 2e-2 for both ends)
@@ -145,6 +146,11 @@ def test_escape_delay_grows_as_log_of_one_over_the_perturbation():
     # t ≈ ln(1/ε)/sᵢ + const: per decade of ε the delay grows by ln(10)/sᵢ (corrections O(ε²)
     # relative, as for B)
     np.testing.assert_allclose(np.diff(cross, axis=0), np.tile(np.log(10.0) / s, (2, 1)), rtol=2e-2)
+    # That is the plateau's middle: balance ties the escaping direction's amplitude to the
+    # square of the perturbation (w − a = c²/(w + a) in the 1 → 2 picture), so it starts at
+    # ∝ ε² and grows as e^{sᵢt}: the mode is half reversed after 2 ln(1/ε)/sᵢ + const,
+    # twice the delay per decade
+    np.testing.assert_allclose(np.diff(half, axis=0), np.tile(2.0 * np.log(10.0) / s, (2, 1)), rtol=2e-2)
     # and GD escapes with the same delay up to a first-order shift: its discrete saddle grows
     # by 1 + η·sᵢ per step instead of e^{η·sᵢ}, a rate slower by ≤ η·sᵢ/2 relative, so the
     # shift is at most η·sᵢ·t, and it shrinks with η (measured on this CPU: −3.2e-3, −3.0e-3 at
