@@ -4,7 +4,7 @@ Reads ``generalisation_snr.csv`` (``analysis/generalisation_snr.py``). Left: E_g
 theory's optimal stopping time; the simulation stopped there) falls from σ_w² + σ_ε² = 1 at
 low SNR, while E_g at a long training time (t = 100 here) sits far above it; at t → ∞ the
 theory diverges at α = 1 for every SNR (the finite sample's converged error, of order N, is
-given in the title). Middle: t* grows with SNR (more signal is worth more fitting), theory
+given in the title). Markers: at most 25 of the simulated SNRs. Middle: t* grows with SNR (more signal is worth more fitting), theory
 against each teacher's own best time. Right: simulation − theory in units of its standard
 error at both times: finite N leaves no visible bias.
 """
@@ -68,13 +68,14 @@ def main(argv=None) -> int:
     args = _common.parser(NAME, __doc__).parse_args(argv)
     df = _common.read(args.tables, NAME)
     th, m = df[df.source == "theory"].sort_values("snr"), sim_means(df)
+    dense = m.iloc[:: max(1, int(np.ceil(len(m) / 25)))]  # --paper simulates all 401: ≤ 25 markers
     long_time = float(df.long_time.iloc[0])
     fig, axes = _common.figure(3, 1, width=15.0, height=4.6)
     left, mid, right = axes[0]
     left.plot(th.snr, th.E_test_stop, color="C0", label="theory E_g(t*)")
     left.plot(th.snr, th.E_test_long, color="C1", label=f"theory E_g(t = {long_time:g})")
     for col, c, what in (("E_test_stop", "C0", "stopped at t*"), ("E_test_long", "C1", f"t = {long_time:g}")):
-        left.errorbar(m.snr, m[col], yerr=m[f"{col}_se"], fmt="o", color=c, mfc="none",
+        left.errorbar(dense.snr, dense[col], yerr=dense[f"{col}_se"], fmt="o", color=c, mfc="none",
                       markersize=5, capsize=2, label=f"simulation, {what}")
     sim = df[df.source == "simulation"]
     left.set(xscale="log", yscale="log", xlabel="SNR = σ_w² / σ_ε²", ylabel="test error E_g",
@@ -82,14 +83,14 @@ def main(argv=None) -> int:
                    f"simulated median {sim.E_test_final.median():.3g}")
     left.legend(fontsize=8)
     mid.plot(th.snr, th.t_opt, color="k", label="theory t*")
-    mid.errorbar(m.snr, m.t_opt, yerr=m.t_opt_se, fmt="o", color="C2", mfc="none", markersize=5,
+    mid.errorbar(dense.snr, dense.t_opt, yerr=dense.t_opt_se, fmt="o", color="C2", mfc="none", markersize=5,
                  capsize=2, label="simulation: each teacher's best t")
     mid.set(xscale="log", yscale="log", xlabel="SNR", ylabel="optimal stopping time t* (= step · η)",
             title="optimal stopping time")
     mid.legend(fontsize=8)
     for col, c, what in (("E_test_stop", "C0", "E_g(t*)"), ("E_test_long", "C1", f"E_g(t = {long_time:g})")):
-        right.plot(m.snr, (m[col] - m[f"{col}_theory"]) / m[f"{col}_se"], "o-", color=c, mfc="none",
-                   markersize=4, label=what)
+        right.plot(m.snr, (m[col] - m[f"{col}_theory"]) / m[f"{col}_se"], "o-" if len(m) <= 25 else "-",
+                   color=c, mfc="none", markersize=4, label=what)
     right.axhspan(-2, 2, color="grey", alpha=0.15, linewidth=0)
     right.axhline(0, color="k", linewidth=0.8)
     right.set(xscale="log", xlabel="SNR", ylabel="(simulation − theory) / SE",
