@@ -26,7 +26,8 @@ _MODULES = {
     "hierarchy": ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pnas_toy", "tree_modes",
                   "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "category_task", "PNAS_ITEMS",
                   "PNAS_PROPERTIES", "TREE_ITEMS", "reverse_properties", "move_item"],
-    "noisy": ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors"],
+    "noisy": ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors", "snr_family",
+              "stopped_errors"],
 }
 __all__ = ["sources", *(name for names in _MODULES.values() for name in names)]
 __getattr__, __dir__ = attach(__name__, _MODULES, {name: module for module, names in _MODULES.items()
