@@ -56,6 +56,7 @@ MODULES = (
     "linnet.theory.semantic",
     "linnet.tangent",
     "linnet.theory.curvature",
+    "linnet.theory.prior",
     "linnet.conventions",
     "linnet.theory.transfer",
     "linnet.data.transfer",

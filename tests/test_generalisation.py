@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from linnet import Statistics, network, train
-from linnet.data import exact_test_error, noisy_teacher
+from linnet.data import descent_errors, exact_test_error, noisy_teacher, snr_family, stopped_errors
 from linnet.theory import generalisation as gen
 
 ALPHAS = np.array([0.1, 0.5, 0.9, 0.999, 1.0, 1.001, 1.5, 4.0, 10.0])
@@ -214,3 +214,60 @@ def test_two_layer_stopping_above_the_shrinkage_bound():
         tr, te = gen.two_layer_errors([0.0, t, 1e3], s_bar, aspect=0.5, n_out=50, u0=1e-5)
         assert te[1] == pytest.approx(e, rel=1e-12)
         assert tr[0] > tr[1] > tr[2] and tr[2] < 1e-10  # training error falls to 0 (all modes learned)
+
+
+def _mode_variance(lam, t, snr, lr):
+    """v(λ) = σ_w² d² + σ_ε²(1 − d)²/λ, d = (1 − ηλ)^{t/η}: N × the variance of one mode's error."""
+    sw2, se2 = gen.noise_split(snr)
+    d = np.exp(t / lr * np.log1p(-lr * lam))
+    return sw2 * d * d + se2 * (1 - d) ** 2 / lam
+
+
+def test_snr_sweep_at_alpha_one_matches_theory_within_finite_size_error():
+    # Advani & Saxe's setting 2 (α = 1, the SNR axis) at N = P = 300, 16 draws, each one draw of
+    # inputs, teacher direction and noise scaled to every SNR (data.snr_family), exact GD at
+    # η = 0.01 stopped at the theory's t* (data.stopped_errors), and at t = 20.
+    #
+    # Tolerance. In the eigenbasis of Σ11 = XᵀX/P (eigenvalues λ_i) the error of mode i after k
+    # steps is δ_i = −d_i ã_i + (1 − d_i) n_i/λ_i, d_i = (1 − ηλ_i)^k, with the teacher's
+    # component ã_i ~ N(0, σ_w²/N) and the noise's n_i ~ N(0, σ_ε²λ_i/P) independent given X;
+    # so E_g − σ_ε² = Σδ_i² = (1/N) Σ v(λ_i) χ²_i (P = N), v as _mode_variance. Two parts:
+    # (a) given the spectrum, the χ² sum fluctuates with variance (2/N²)Σv² → 2⟨v²⟩/N, ⟨v²⟩ =
+    #     ∫ρ v² (the O(1/√N) part); over n draws the mean's SD is √(2⟨v²⟩/(nN)): allow 4 SD;
+    # (b) the spectral mean (1/N)Σv(λ_i) is a linear eigenvalue statistic: its mean differs from
+    #     ∫ρv by the O(1/N) correction of the real (β = 1) Wishart density and it fluctuates by
+    #     O(1/N) (no √N: eigenvalues repel), each at most ~ max v / N: allow 2 max v / N.
+    # Both scales come from the theory, not from the simulation's spread (which (a) matches: at
+    # SNR = 1, t = t*, 4 SD = 0.0275 against a measured 4 SE of 0.025–0.027 over four seed sets).
+    n_in, lr, seeds = 300, 0.01, 16
+    snrs = np.array([0.125, 1.0, 8.0])
+    t_opt = gen.shallow_early_stopping(1.0, snrs, lr=lr)[0]
+    t_long = 20.0  # ≪ N²/2.5, where the smallest sampled eigenvalue (~2.5/N²) would matter
+    steps = np.vstack([np.rint(t_opt / lr), np.full(snrs.size, t_long / lr)]).astype(np.int64)
+    E = np.array([stopped_errors(snr_family(n_in, n_in, snrs=snrs, rng=np.random.default_rng(100 + s)),
+                                 steps, lr=lr)[1] for s in range(seeds)])  # (seeds, 2, SNRs)
+    for row, t in enumerate((steps[0] * lr, np.full(snrs.size, t_long))):
+        th = gen.shallow_errors(t, 1.0, snrs, lr=lr)[1]
+        v2 = np.array([gen.marchenko_pastur_integral(
+            lambda lam, i, tt=tt, s=s: _mode_variance(lam, tt, s, lr) ** 2, 1.0) for tt, s in zip(t, snrs)])
+        lam = np.linspace(1e-6, 4.0, 40001)
+        vmax = np.array([_mode_variance(lam, tt, s, lr).max() for tt, s in zip(t, snrs)])
+        tol = 4 * np.sqrt(2 * v2 / (seeds * n_in)) + 2 * vmax / n_in
+        gap = np.abs(E[:, row].mean(axis=0) - th)
+        assert np.all(gap < tol), (row, gap, tol)
+
+
+def test_stopped_errors_is_descent_errors_at_each_teachers_steps():
+    task = snr_family(30, 45, snrs=[0.5, 2.0, 8.0], rng=np.random.default_rng(5))
+    steps = np.array([[3, 40, 500], [0, 7, 2000]])
+    E_tr, E_te = stopped_errors(task, steps, lr=0.02, limit=True)
+    for m in range(3):
+        ref_tr, ref_te = descent_errors(task, steps[:, m], lr=0.02, limit=True)
+        # the same closed form summed in another order (and E_train expanded as ⟨y²⟩ − 2w·b +
+        # Σλw², a difference of O(1) terms): round-off of order 1e-15 × the O(1) terms
+        np.testing.assert_allclose(E_te[:, m], ref_te[:, m], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(E_tr[:, m], ref_tr[:, m], rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="steps must be integers"):
+        stopped_errors(task, np.array([[1, 2]]), lr=0.02)
+    with pytest.raises(ValueError, match="lr = 1 times the top eigenvalue"):
+        stopped_errors(task, [1], lr=1.0)

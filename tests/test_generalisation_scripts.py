@@ -14,7 +14,8 @@ from conftest import load_script, script_spec
 from linnet import tables
 from linnet.theory import generalisation as gen
 
-ANALYSES = ["generalisation_time", "generalisation_alpha", "generalisation_mnist", "generalisation_deep"]
+ANALYSES = ["generalisation_time", "generalisation_alpha", "generalisation_mnist", "generalisation_deep",
+            "generalisation_snr"]
 FIGURES = {name: [name] for name in ANALYSES}
 
 
@@ -106,3 +107,23 @@ def test_tutorial_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     runpy.run_path(str(root / "docs" / "tutorials" / "04_generalisation.py"), run_name="__main__")
     assert "theory: stop at t" in capsys.readouterr().out
+
+
+def test_snr_table_theory_on_the_whole_grid_and_simulation_at_every_sim_every(quick_tables):
+    # Advani & Saxe's grid 2^(−4 : 0.02 : 4) holds 401 SNRs, all of them in the theory rows; the
+    # quick run simulates every 100th (5 SNRs) for 2 teachers
+    df = tables.read(quick_tables / "generalisation_snr.csv")
+    th, sim = df[df.source == "theory"], df[df.source == "simulation"]
+    assert len(th) == 401 and np.allclose(np.log2(th.snr.sort_values()), np.linspace(-4, 4, 401))
+    assert sim.snr.nunique() == 5 and sim.seed.nunique() == 2
+    # the theory rows are shallow_early_stopping for GD at the table's η (α = 1: theory time =
+    # linnet time); 10 stored digits (5e-10 relative) and E_g flat at its minimum, so 1e-9 covers it
+    t_opt, E_opt = gen.shallow_early_stopping(1.0, th.snr.to_numpy(), lr=float(th.lr.iloc[0]))
+    np.testing.assert_allclose(th.t_opt, t_opt, rtol=1e-9)
+    np.testing.assert_allclose(th.E_test_stop, E_opt, rtol=1e-9)
+    assert np.all(np.isinf(th.E_test_final))  # α = 1: E_g(∞) diverges (shallow_limits)
+    # a teacher's own best time on its grid does at least as well as the theory's t*: the grid
+    # (t*/4 .. 4t*, an odd number of log-spaced steps) has the step of t* as its middle point
+    assert np.all(sim.E_test_oracle <= sim.E_test_stop)
+    # early stopping beats long training beats nothing at every simulated point
+    assert np.all(sim.E_test_stop < sim.E_test_long) and np.all(sim.E_test_long < sim.E_test_final)

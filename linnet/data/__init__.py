@@ -26,8 +26,9 @@ _MODULES = {
     "whitening": ["Whitener", "fit_whitening", "targets"],
     "hierarchy": ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pnas_toy", "tree_modes",
                   "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "category_task", "PNAS_ITEMS",
-                  "PNAS_PROPERTIES", "TREE_ITEMS"],
-    "noisy": ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors"],
+                  "PNAS_PROPERTIES", "TREE_ITEMS", "reverse_properties", "move_item"],
+    "noisy": ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors", "snr_family",
+              "stopped_errors"],
     "transfer": ["TransferTask", "transfer_task", "target_test_error"],
 }
 __all__ = ["sources", *(name for names in _MODULES.values() for name in names)]

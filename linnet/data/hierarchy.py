@@ -50,7 +50,7 @@ from ..stats import Statistics
 
 __all__ = ["Hierarchy", "TreeModes", "deterministic_tree", "diffusion_tree", "pnas_toy",
            "tree_modes", "diffusion_similarity", "diffusion_spectrum", "compress_outputs", "category_task", "PNAS_ITEMS",
-           "PNAS_PROPERTIES"]
+           "PNAS_PROPERTIES", "reverse_properties", "move_item"]
 
 #: Items and properties of the PNAS 2019 toy data set (its Fig. 3).
 PNAS_ITEMS = ("canary", "salmon", "oak", "rose")
@@ -570,3 +570,93 @@ def _nonnegative_count(n) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n_noise must be an int >= 0; got {n!r}")
     return int(n)
+
+
+# ---------------------------------------------------------------------------- revised tasks
+def reverse_properties(hierarchy: Hierarchy) -> Hierarchy:
+    r"""The sign-flipped task: every property value negated, :math:`Y \to -Y`.
+
+    The reversal-learning task of Braun et al. (2022): :math:`\tilde\Sigma \to -\tilde\Sigma`,
+    the same singular values and vectors with one side's signs flipped, so a network that has
+    learned ``hierarchy`` starts exactly anti-aligned with the new task
+    (docs/theory.md#learning-from-prior-knowledge).
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+
+    Returns
+    -------
+    Hierarchy
+        Same items, properties and levels; ``Y`` of shape (P, M) negated.
+
+    Examples
+    --------
+    >>> from linnet.data import pnas_toy, reverse_properties
+    >>> rev = reverse_properties(pnas_toy())
+    >>> rev.Y[0].astype(int).tolist()
+    [-1, -1, 0, -1, 0, 0, 0]
+    >>> print(rev.stats().modes.s.round(4))  # the same singular values
+    [1.3229 0.866  0.5    0.5   ]
+    """
+    if not isinstance(hierarchy, Hierarchy):
+        raise ValueError(f"hierarchy must be a linnet.data.Hierarchy; got {type(hierarchy).__name__}")
+    return Hierarchy(hierarchy.X, -hierarchy.Y, hierarchy.items, hierarchy.properties, hierarchy.level,
+                     hierarchy.branching, hierarchy.depth)
+
+
+def _item_index(hierarchy: Hierarchy, item, name: str) -> int:
+    if isinstance(item, str):
+        if item not in hierarchy.items:
+            raise ValueError(f"{name} must be one of the items {hierarchy.items} or an index; got {item!r}")
+        return hierarchy.items.index(item)
+    if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 0 <= item < hierarchy.n_items:
+        return int(item)
+    raise ValueError(f"{name} must be an item name or an index in [0, {hierarchy.n_items}); got {item!r}")
+
+
+def move_item(hierarchy: Hierarchy, item, to) -> Hierarchy:
+    r"""The hierarchy with one item moved to another branch: it takes the shared properties of ``to``.
+
+    Every property above the leaf level (``level`` < its maximum: the root's and the
+    branches') of ``item`` becomes that of item ``to``; ``item`` keeps its own leaf-level
+    properties. E.g. in :func:`deterministic_tree` (2, 3), item ``"011"`` moved to ``"000"``
+    loses the property of node ``"01"`` and gains that of ``"00"`` (it keeps ``"root"``,
+    ``"0"`` and its own ``"011"``): the revised hierarchy of Braun et al. (2022)'s retraining experiment.
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+        With node levels (:func:`deterministic_tree`, :func:`pnas_toy`), not
+        :func:`diffusion_tree` (level −1: no branches to move between).
+    item, to : str or int
+        The item to move and an item of the branch it joins (names or row indices), different.
+
+    Returns
+    -------
+    Hierarchy
+        ``Y`` (P, M) with row ``item`` replaced on the non-leaf properties; the rest unchanged.
+
+    Examples
+    --------
+    >>> from linnet.data import deterministic_tree, move_item
+    >>> h = deterministic_tree(2, 2)
+    >>> moved = move_item(h, "01", "10")
+    >>> dict(zip(moved.properties, moved.Y[1].astype(int).tolist()))
+    {'root': 1, '0': 0, '1': 1, '00': 0, '01': 1, '10': 0, '11': 0}
+    >>> print(moved.stats().modes.s.round(4))  # three items now share branch "1"
+    [1.3825 0.7672 0.5    0.5   ]
+    """
+    if not isinstance(hierarchy, Hierarchy):
+        raise ValueError(f"hierarchy must be a linnet.data.Hierarchy; got {type(hierarchy).__name__}")
+    if np.any(hierarchy.level < 0):
+        raise ValueError("hierarchy must have node levels (deterministic_tree or pnas_toy); a diffusion_tree's "
+                         "properties (level -1) belong to no branch")
+    i, j = _item_index(hierarchy, item, "item"), _item_index(hierarchy, to, "to")
+    if i == j:
+        raise ValueError(f"to must differ from item (both are {hierarchy.items[i]!r})")
+    shared = hierarchy.level < hierarchy.level.max()
+    Y = hierarchy.Y.copy()
+    Y[i, shared] = hierarchy.Y[j, shared]
+    return Hierarchy(hierarchy.X, Y, hierarchy.items, hierarchy.properties, hierarchy.level,
+                     hierarchy.branching, hierarchy.depth)

@@ -19,7 +19,7 @@ import numpy as np
 from .._validation import as_float_array, check_rng, positive_float, positive_int
 from .teacher import Task, whiten_exactly
 
-__all__ = ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors"]
+__all__ = ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors", "snr_family", "stopped_errors"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class NoisyTask(Task):
     Y : ndarray, shape (P, M)
         One column per teacher (M independent teachers on the same inputs).
     teacher : ndarray, shape (M, N)
-    signal_var, noise_var : float
-        :math:`\\sigma_w^2` and :math:`\\sigma_\\varepsilon^2`.
+    signal_var, noise_var : float or ndarray of shape (M,)
+        :math:`\\sigma_w^2` and :math:`\\sigma_\\varepsilon^2` (one per teacher for
+        :func:`snr_family`).
 
     Examples
     --------
@@ -161,3 +162,134 @@ def descent_errors(task: NoisyTask, steps, *, lr: float, init=None, limit: bool 
                        limit=limit)
     R = task.Y[None] - task.X @ np.swapaxes(W, -1, -2)  # (T, P, M), one BLAS product per step
     return np.mean(R * R, axis=1), exact_test_error(W, task)
+
+
+def snr_family(n_in: int, n_samples: int, *, snrs, rng: np.random.Generator) -> NoisyTask:
+    r"""One draw of inputs, teacher direction and noise, scaled to each SNR: one teacher per SNR.
+
+    Draws :math:`X` (P × N, i.i.d. N(0, 1)), :math:`z \sim N(0, I_N/N)` and
+    :math:`\xi \sim N(0, I_P)` once; teacher m is :math:`\bar w_m = \sigma_{w,m} z`, its labels
+    :math:`y_m = X\bar w_m + \sigma_{\varepsilon,m}\xi`, with
+    :math:`\sigma_{w,m}^2 = \mathrm{SNR}_m/(1+\mathrm{SNR}_m)`,
+    :math:`\sigma_{\varepsilon,m}^2 = 1/(1+\mathrm{SNR}_m)`. At each SNR alone this is
+    :func:`noisy_teacher`'s distribution; across SNRs the draws are common (one eigendecomposition
+    serves them all, and a curve against SNR is smooth per draw). Independent draws (seeds) give
+    the spread at each SNR.
+
+    Parameters
+    ----------
+    n_in, n_samples : int
+        N and P.
+    snrs : array_like, shape (M,)
+        Signal-to-noise ratios > 0.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    NoisyTask
+        ``Y`` (P, M), ``teacher`` (M, N), ``signal_var`` and ``noise_var`` arrays of shape (M,).
+
+    Examples
+    --------
+    >>> from linnet.data import snr_family, exact_test_error
+    >>> task = snr_family(200, 200, snrs=[0.25, 1.0, 4.0], rng=np.random.default_rng(0))
+    >>> task.Y.shape, task.noise_var.round(2).tolist()
+    ((200, 3), [0.8, 0.5, 0.2])
+    >>> print(exact_test_error(np.zeros((3, 200)), task).round(2))  # σ_w²‖z‖² + σ_ε² ≈ 1
+    [1.   0.99 0.99]
+    >>> snr_family(10, 10, snrs=[1.0, 0.0], rng=np.random.default_rng(0))
+    Traceback (most recent call last):
+    ValueError: snrs must be > 0 (sigma_w^2/sigma_eps^2); got min 0
+    """
+    n_in, n_samples = positive_int(n_in, "n_in"), positive_int(n_samples, "n_samples")
+    snrs = as_float_array(snrs, "snrs", ndim=1)
+    if snrs.size == 0 or np.any(~(snrs > 0)) or not np.all(np.isfinite(snrs)):
+        raise ValueError(f"snrs must be > 0 (sigma_w^2/sigma_eps^2); got min {np.min(snrs, initial=0):g}")
+    check_rng(rng)
+    sw2, se2 = snrs / (1 + snrs), 1 / (1 + snrs)
+    X = rng.standard_normal((n_samples, n_in))
+    z = rng.standard_normal(n_in) / np.sqrt(n_in)
+    xi = rng.standard_normal(n_samples)
+    W = np.sqrt(sw2)[:, None] * z
+    Y = X @ W.T + xi[:, None] * np.sqrt(se2)
+    return NoisyTask(X=X, Y=Y, teacher=W, signal_var=sw2, noise_var=se2)
+
+
+def _check_teacher_steps(steps, M: int) -> np.ndarray:
+    k = np.asarray(steps)
+    if k.ndim == 1:
+        k = k[:, None]
+    if (k.ndim != 2 or k.shape[0] == 0 or k.shape[1] not in (1, M)
+            or not np.issubdtype(k.dtype, np.integer) or k.min() < 0):
+        raise ValueError(f"steps must be integers >= 0 of shape (T,) or (T, {M}) (one column per "
+                         f"teacher); got {np.shape(steps)}")
+    return np.broadcast_to(k, (k.shape[0], M))
+
+
+def stopped_errors(task: NoisyTask, steps, *, lr: float, limit: bool = False, rcond: float = 1e-10):
+    r"""Training and exact test error of gradient descent from w = 0, each teacher at its own steps.
+
+    :func:`descent_errors` at steps that differ between teachers (each SNR's own optimal
+    stopping step, say), with one eigendecomposition :math:`\Sigma_{11} = Q\Lambda Q^\top` for all:
+    in the eigenbasis step k is exactly (:func:`linnet.theory.generalisation.linear_descent`)
+
+    .. math:: \tilde w_k = \tilde b\,\frac{1 - (1-\eta\lambda)^k}{\lambda}, \qquad
+              \tilde b = Q^\top\Sigma_{31}^\top,
+
+    (kη on λ = 0), and with :math:`\tilde a = Q^\top\bar w`,
+    :math:`E_{test} = \lVert\tilde w - \tilde a\rVert^2 + \sigma_\varepsilon^2`,
+    :math:`E_{train} = \langle y^2\rangle - 2\tilde w\cdot\tilde b + \sum_i\lambda_i\tilde w_i^2`.
+
+    Parameters
+    ----------
+    task : NoisyTask
+    steps : array_like of int, shape (T,) or (T, M)
+        Steps ≥ 0; column m is teacher m's (a 1-D array: the same steps for every teacher).
+    lr : float
+        η (linnet units), with η·λ_max < 2 (convergent descent).
+    limit : bool
+        Append the errors of the k → ∞ map (1/λ on the eigenvalues above ``rcond`` · the
+        largest, 0 on the rest) as row T.
+    rcond : float
+        Relative cut below which an eigenvalue counts as 0 for ``limit``.
+
+    Returns
+    -------
+    E_train, E_test : ndarray, shape (T, M) or (T + 1, M)
+
+    Examples
+    --------
+    The same numbers as :func:`descent_errors`, but at a different step per teacher:
+
+    >>> from linnet.data import snr_family, descent_errors, stopped_errors
+    >>> task = snr_family(100, 100, snrs=[0.5, 4.0], rng=np.random.default_rng(0))
+    >>> E_tr, E_te = stopped_errors(task, [[100, 300]], lr=0.01)
+    >>> print(E_te.round(4), descent_errors(task, [100, 300], lr=0.01)[1].diagonal().round(4))
+    [[0.9859 0.5385]] [0.9859 0.5385]
+    """
+    P = task.X.shape[0]
+    M = task.teacher.shape[0]
+    k = _check_teacher_steps(steps, M)
+    lr = positive_float(lr, "lr")
+    lam, Q = np.linalg.eigh(task.X.T @ task.X / P)
+    if lr * lam.max() >= 2:
+        raise ValueError(f"lr = {lr:g} times the top eigenvalue {lam.max():.3g} of Sigma11 must be < 2 "
+                         f"(convergent descent); pass lr < {2 / lam.max():.3g}")
+    B = (task.Y.T @ task.X / P) @ Q  # (M, N)
+    A = task.teacher @ Q
+    y2 = np.mean(task.Y**2, axis=0)
+    base = 1 - lr * lam
+    rows = []
+    for kk in k:  # one (M, N) block per row: memory M·N whatever T is
+        D = base[None, :] ** kk[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rows.append(np.where(lam > 0, (1 - D) / lam, kk[:, None] * lr))
+    if limit:
+        keep = lam > rcond * lam.max()
+        with np.errstate(divide="ignore"):
+            rows.append(np.broadcast_to(np.where(keep, 1 / lam, 0.0), (M, lam.size)))
+    G = np.stack(rows)  # (T, M, N)
+    Wt = B * G
+    E_test = np.sum((Wt - A) ** 2, axis=-1) + task.noise_var
+    E_train = y2 - 2 * np.sum(Wt * B, axis=-1) + np.sum(lam * Wt**2, axis=-1)
+    return E_train, E_test

@@ -6,6 +6,8 @@
   Dominé et al. 2025), as objects built once from the weights (:class:`ZeroBalancedSolution`,
   :class:`LambdaBalancedSolution`, :class:`RectangularLambdaBalancedSolution`) that answer
   ``product(t)``, ``blocks(t)``, ``loss(t)``.
+- :mod:`linnet.theory.prior`: starting that solution from a learned network (Braun et al. 2022's
+  prior knowledge): :func:`balanced_weights`.
 - :mod:`linnet.theory.semantic`: shallow vs deep mode strengths, every item's predicted properties,
   hidden similarity, typicality, coherence and transient errors (Saxe et al. PNAS 2019).
 - :mod:`linnet.theory.curvature`: Hessian and Gauss–Newton spectra of the two-layer loss at
@@ -27,12 +29,13 @@ Examples
 [0.01   0.4306]
 """
 
-from . import curvature, deep, exact, generalisation, saxe, semantic
+from . import curvature, deep, exact, generalisation, prior, saxe, semantic
 from .deep import *  # noqa: F403  (each submodule's __all__ is the list of its public names)
 from .exact import *  # noqa: F403
 from .saxe import *  # noqa: F403
 from .semantic import *  # noqa: F403
 from .curvature import *  # noqa: F403
+from .prior import *  # noqa: F403
 from . import transfer  # noqa: E402  (by name only, like generalisation)
 
-__all__ = [*saxe.__all__, *deep.__all__, *exact.__all__, *semantic.__all__, *curvature.__all__]
+__all__ = [*saxe.__all__, *deep.__all__, *exact.__all__, *semantic.__all__, *curvature.__all__, *prior.__all__]

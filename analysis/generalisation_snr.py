@@ -1,0 +1,131 @@
+r"""Test error at the optimal early-stopping time and after long training against SNR at α = 1: Advani–Saxe theory and simulation.
+
+Writes ``results/generalisation_snr.csv``. Advani, Saxe & Sompolinsky's second setting
+(N = P, SNR = 2^(−4 : 0.02 : 4); docs/theory.md#generalisation-dynamics): a noisy linear
+teacher with σ_w² + σ_ε² = 1, a linear student from w = 0, full-batch gradient descent on
+linnet's loss with η = 0.01, computed exactly per step from the statistics
+(:func:`linnet.data.stopped_errors`); time is linnet's t = step·η (= the theory's time at α = 1).
+
+Sources: ``theory`` at every SNR of the grid (401 values): ``t_opt`` and ``E_test_stop`` are
+the optimal stopping time and error of :func:`linnet.theory.generalisation.shallow_early_stopping`
+(for GD at the same η), ``E_test_long`` the error at ``long_time``, ``E_test_final`` the
+t → ∞ limit (:func:`~linnet.theory.generalisation.shallow_limits`: infinite at α = 1, where the
+smallest eigenvalues of Σ11 reach 0). ``simulation`` at every ``sim_every``-th SNR of the grid,
+``teachers`` draws (``seed``), each one draw of inputs, teacher direction and noise scaled to
+every SNR (:func:`linnet.data.snr_family`, common random numbers across SNR): ``E_test_stop``
+at the theory's optimal step, ``t_opt`` and ``E_test_oracle`` the minimum of the teacher's own
+curve on a log grid of ``stop_grid`` steps from t*/4 to 4t*, ``E_test_long`` at ``long_time``,
+``E_test_final`` the converged (least-squares) map: finite at finite N but of order N at α = 1
+with an infinite mean over draws (E tr(XᵀX)⁻¹ = ∞ for a square Gaussian X), so not a
+quantity to average; ``E_test_long`` is the long-training comparison (``long_time`` ≪ N²,
+where the finite sample's smallest eigenvalue ~ 2.5/N² would start to matter).
+
+Defaults (``make figures``, 3.5 s): N = P = 500, 17 simulated SNRs (2^(−4 : 0.5 : 4)), 16 teachers.
+``--paper`` (9 s): N = P = 1000, every SNR of the grid simulated, 10 teachers (times: Intel Xeon,
+AVX-512, one process). One eigendecomposition per teacher serves every SNR and step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from linnet import experiment, tables
+from linnet.data import snr_family, stopped_errors
+from linnet.theory import generalisation as gen
+
+NAME = "generalisation_snr"
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneralisationSNR(experiment.Spec):
+    """Size, α, the log2 SNR grid, which SNRs are simulated, teachers, GD step and times."""
+
+    n_in: int = 500
+    alpha: float = 1.0
+    log2_snr_min: float = -4.0
+    log2_snr_max: float = 4.0
+    log2_snr_step: float = 0.02
+    sim_every: int = 25  # simulate every 25th SNR of the grid: 2^(−4 : 0.5 : 4)
+    teachers: int = 16
+    lr: float = 0.01
+    long_time: float = 100.0
+    stop_grid: int = 41  # log grid t*/4 .. 4t*: spacing ln(16)/40 = 0.07, E flat there to O(0.07²)
+
+    schema = experiment.Schema(
+        keys=("source", "snr", "seed"),
+        columns=("n_in", "n_samples", "lr", "t_opt", "E_test_stop", "E_test_long", "E_test_final"))
+
+    @classmethod
+    def quick(cls):
+        return cls(n_in=40, sim_every=100, teachers=2)
+
+    @classmethod
+    def paper(cls):
+        return cls(n_in=1000, sim_every=1, teachers=10)
+
+
+def snr_grid(spec: GeneralisationSNR) -> np.ndarray:
+    """2^(lo : step : hi), the end included (the count rounded, so 0.02 steps do not drift)."""
+    if not spec.log2_snr_step > 0 or spec.log2_snr_max < spec.log2_snr_min:
+        raise ValueError("--set log2_snr_step must be > 0 and log2_snr_max >= log2_snr_min")
+    n = int(round((spec.log2_snr_max - spec.log2_snr_min) / spec.log2_snr_step))
+    return 2.0 ** (spec.log2_snr_min + spec.log2_snr_step * np.arange(n + 1))
+
+
+def theory_rows(spec: GeneralisationSNR, snr: np.ndarray, a: float) -> pd.DataFrame:
+    """Every SNR of the grid: GD's t*, E_g(t*), E_g(long_time), E_g(∞) (theory time = t / α)."""
+    t_opt, E_opt = gen.shallow_early_stopping(a, snr, lr=spec.lr / a)
+    E_long = gen.shallow_errors(spec.long_time / a, a, snr, lr=spec.lr / a)[1]
+    return pd.DataFrame({
+        "source": "theory", "snr": snr, "seed": np.nan, "n_in": np.nan, "n_samples": np.nan,
+        "lr": spec.lr, "t_opt": t_opt * a, "E_test_stop": E_opt, "E_test_oracle": E_opt,
+        "E_test_long": E_long, "E_test_final": gen.shallow_limits(a, snr)[1]})
+
+
+def simulation_rows(spec: GeneralisationSNR, snr: np.ndarray, t_opt: np.ndarray, P: int,
+                    seed: int) -> pd.DataFrame:
+    """One teacher draw at every simulated SNR: stopped at the theory's t*, its own best, long, ∞."""
+    task = snr_family(spec.n_in, P, snrs=snr, rng=tables.rng_for(NAME, spec.n_in, P, seed))
+    step_opt = np.rint(t_opt / spec.lr).astype(np.int64)
+    # each SNR's own log grid around the theory's t* (columns), for the teacher's own minimum
+    grid = np.rint(np.exp(np.log(step_opt)[None, :]
+                          + np.linspace(np.log(0.25), np.log(4.0), spec.stop_grid)[:, None])).astype(np.int64)
+    long = np.full((1, snr.size), int(round(spec.long_time / spec.lr)), dtype=np.int64)
+    E = stopped_errors(task, np.vstack([step_opt[None], long, grid]), lr=spec.lr, limit=True)[1]
+    best = np.argmin(E[2:-1], axis=0)
+    return pd.DataFrame({
+        "source": "simulation", "snr": snr, "seed": seed, "n_in": spec.n_in, "n_samples": P,
+        "lr": spec.lr, "t_opt": grid[best, np.arange(snr.size)] * spec.lr, "E_test_stop": E[0],
+        "E_test_oracle": E[2:-1].min(axis=0), "E_test_long": E[1], "E_test_final": E[-1]})
+
+
+def main(argv=None) -> int:
+    args = experiment.parse_args(NAME, __doc__, GeneralisationSNR, argv)
+    spec = args.spec
+    with experiment.user_errors(args):
+        snr = snr_grid(spec)
+        if spec.sim_every < 1:
+            raise ValueError(f"--set sim_every must be >= 1 (simulate every k-th SNR); got {spec.sim_every}")
+        P = int(round(spec.alpha * spec.n_in))
+        a = P / spec.n_in  # the α the simulation has (P rounded)
+        theory = theory_rows(spec, snr, a)
+        sim_snr = snr[::spec.sim_every]
+        t_opt = theory.t_opt.to_numpy()[::spec.sim_every]
+        frames = [theory]
+        bar = tqdm(range(spec.teachers), disable=not (args.progress and sys.stderr.isatty()),
+                   desc=NAME, unit="teacher", leave=False)
+        for seed in bar:  # the paper's N = 1000 takes a minute: show where it is
+            frames.append(simulation_rows(spec, sim_snr, t_opt, P, seed))
+        table = pd.concat(frames, ignore_index=True)
+    experiment.write(table, args.out, spec)
+    print(f"wrote {args.out} ({len(table)} rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
