@@ -92,7 +92,7 @@ def main(argv=None) -> int:
         alone_th = th[th.target == t].alone.iloc[0]
         alone_sim = df[(df.source == "simulation") & (df.target == t)].groupby("seed").alone.first().mean()
         ax.set(xlabel="input-mode overlap q", ylabel="transfer benefit ε_T − ε_T←A",
-               title=f"target s̄_T = {t:g} (alone: ε_opt {alone_th:.3f} theory, {alone_sim:.3f} sim)")
+               title=f"target s̄_T = {t:g} (alone: ε_opt {alone_th:.3g} theory, {alone_sim:.3g} sim)")
         ax.title.set_fontsize(9)
     axes[0][0].plot([], [], color="k", label="theory (lines)")
     axes[0][0].errorbar([], [], yerr=[], fmt="o", color="k", label="simulation (mean ± SE)")
