@@ -58,6 +58,8 @@ MODULES = (
     "linnet.theory.curvature",
     "linnet.theory.prior",
     "linnet.conventions",
+    "linnet.theory.transfer",
+    "linnet.data.transfer",
 )
 
 # A numpydoc section header "Examples" underlined with dashes, followed (anywhere later) by a

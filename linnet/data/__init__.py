@@ -4,7 +4,8 @@ Modules, one idea each: :mod:`~linnet.data.sources` (the registry: which MNIST-f
 exist and where their files are found, shared by :func:`load`, the command line, the sweeps,
 the analysis scripts and the Makefile), :mod:`~linnet.data.images` (loading them:
 :func:`load`, :func:`whitened_task`), :mod:`~linnet.data.fetch` (:func:`download`, SHA-256
-verified), :mod:`~linnet.data.idx` (the file format), :mod:`~linnet.data.teacher`, :mod:`~linnet.data.noisy` (the noisy teacher of the generalisation theory) and
+verified), :mod:`~linnet.data.idx` (the file format), :mod:`~linnet.data.teacher`, :mod:`~linnet.data.noisy` (the noisy teacher of the generalisation theory),
+:mod:`~linnet.data.transfer` (two rank-1 tasks on shared inputs, for the transfer theory) and
 :mod:`~linnet.data.whitening`. Each loads on first use.
 
 Examples
@@ -28,6 +29,7 @@ _MODULES = {
                   "PNAS_PROPERTIES", "TREE_ITEMS", "reverse_properties", "move_item"],
     "noisy": ["NoisyTask", "noisy_teacher", "exact_test_error", "descent_errors", "snr_family",
               "stopped_errors"],
+    "transfer": ["TransferTask", "transfer_task", "target_test_error"],
 }
 __all__ = ["sources", *(name for names in _MODULES.values() for name in names)]
 __getattr__, __dir__ = attach(__name__, _MODULES, {name: module for module, names in _MODULES.items()

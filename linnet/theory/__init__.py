@@ -15,6 +15,8 @@
 - :mod:`linnet.theory.generalisation`: train and test error over time on a noisy teacher
   (Advani & Saxe's shallow student, Lampinen & Ganguli's two-layer student), by name
   (``theory.generalisation.shallow_errors``): its names are not re-exported here.
+- :mod:`linnet.theory.transfer`: transfer between two noisy rank-1 tasks learned jointly
+  (Lampinen & Ganguli), by name as well (``theory.transfer.transfer_benefit``).
 
 Arguments follow one convention (stated in :mod:`linnet.theory.saxe`): a curve's grid (``t`` or
 ``steps``) first, then the mode ``s, u0`` and a target strength ``uf``; parameters of the dynamics
@@ -34,5 +36,6 @@ from .saxe import *  # noqa: F403
 from .semantic import *  # noqa: F403
 from .curvature import *  # noqa: F403
 from .prior import *  # noqa: F403
+from . import transfer  # noqa: E402  (by name only, like generalisation)
 
 __all__ = [*saxe.__all__, *deep.__all__, *exact.__all__, *semantic.__all__, *curvature.__all__, *prior.__all__]
