@@ -70,7 +70,19 @@ def write_pages(folder: Path) -> list[str]:
     for stale in folder.glob("*.rst"):  # a module that was removed or renamed
         if stale.stem not in names and stale.stem != "index":
             stale.unlink()
+    _remove_stale_stubs(folder / "generated", names)
     return names
+
+
+def _remove_stale_stubs(stubs: Path, names: list[str]) -> None:
+    """Delete autosummary's page of a function or class that is no longer public: autosummary
+    only adds pages, and one whose object is gone fails the build (-W) when autodoc cannot
+    import it."""
+    wanted = {f"{name}.{obj}" for name in names
+              for obj in documented_names(importlib.import_module(name))[0]}
+    for page in stubs.glob("*.rst"):
+        if page.stem not in wanted:
+            page.unlink()
 
 
 def _write_if_changed(path: Path, text: str) -> None:
