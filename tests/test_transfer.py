@@ -50,10 +50,10 @@ def test_limits_of_the_combined_teacher():
 def test_vector_overlaps_multiply_to_the_outlier_overlap():
     s = np.linspace(0.05, 8, 200)
     for A in (0.25, 0.5, 1.0):
-        c2, d2 = tr.outlier_vector_overlaps(s, A)
+        c2, d2 = gen.outlier_vector_overlaps(s, A)
         np.testing.assert_allclose(np.sqrt(c2 * d2), gen.outlier_overlap(s, A), rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="aspect must be in"):
-        tr.outlier_vector_overlaps(1.0, 2.0)
+        gen.outlier_vector_overlaps(1.0, 2.0)
 
 
 def test_target_alone_is_the_single_task_theory():
