@@ -193,3 +193,17 @@ def _simulate(configs, runs, sims):
                 tg = task.target()
                 alone[sT] = _optimum(tg.X, tg.Y, task, seed)
             sims[(sT, sA, q)].append(alone[sT] - _optimum(task.X, task.Y, task, seed))
+
+
+def test_array_arguments_are_named():
+    # one task pair per call: an array q, s_target or s_aux is a ValueError naming it, and an
+    # out-of-range array q says what it got
+    for kw in ({"q": [0.1, 0.5]}, {"s_target": [1.0, 2.0]}, {"s_aux": np.ones(3)}):
+        args = {"s_target": 3.0, "s_aux": 1.0, "q": 0.5} | kw
+        name = next(iter(kw))
+        with pytest.raises(ValueError, match=f"{name} must be one number.*got shape"):
+            tr.transfer_errors(T, args["s_target"], args["s_aux"], args["q"], n_in=N1, n_out=N3, u0=U0)
+        with pytest.raises(ValueError, match=f"{name} must be one number"):
+            tr.transfer_benefit(args["s_target"], args["s_aux"], args["q"], n_in=N1, n_out=N3, u0=U0)
+    with pytest.raises(ValueError, match=r"q must be in \[-1, 1\].*got 1 of 2 values outside, e.g. 1.5"):
+        tr.combined_teacher(1.0, 1.0, [0.5, 1.5])
