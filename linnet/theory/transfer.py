@@ -8,7 +8,9 @@ task share the N1 inputs; each has N3 outputs of its own and a rank-1 teacher,
     \bar W_T = s_T\,u_T v_T^\top, \qquad \bar W_A = s_A\,u_A v_A^\top, \qquad q = v_T\cdot v_A ,
 
 with unit vectors, on orthonormal inputs with label noise of entries :math:`\sigma_z^2/N_1` in
-Σ31 (the convention of :mod:`linnet.theory.generalisation`). Trained *alone*, the target is
+Σ31 (the convention of :mod:`linnet.theory.generalisation`): N1 is the number of *inputs*, as
+in the authors' code; it puts the single task's transition at :math:`\bar s = A^{1/4}\sigma_z`,
+the paper's 0.84 at A = ½ (entries :math:`\sigma_z^2/N_3` would put it at :math:`A^{-1/4}\sigma_z`). Trained *alone*, the target is
 the single-task problem of aspect :math:`\mathcal A = N_3/N_1`. Trained *jointly*, one network
 :math:`N_1 \to N_2 \to 2N_3` learns the stacked teacher :math:`\bar W = [\bar W_T; \bar W_A]`, a
 rank-2 task of aspect :math:`2N_3/N_1`, and its target head (the first N3 outputs) is scored.
