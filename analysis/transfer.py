@@ -75,6 +75,13 @@ def check(spec: Transfer) -> None:
     if 2 * spec.n_out > spec.n_in:
         raise ValueError("--set n_out must be <= n_in/2 (the joint task's 2·n_out outputs must not "
                          "outnumber the inputs)")
+    for key in ("targets", "auxes", "qs"):  # an empty list would run nothing and draw a blank figure
+        if not getattr(spec, key):
+            raise ValueError(f"--set {key} is empty: pass at least one value, e.g. --set {key}=1.0")
+    for key in ("noise", "u0"):  # both are scales (σ_z, the initial strength): checked before any run
+        value = getattr(spec, key)
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"--set {key} must be a finite number > 0; got {value:g}")
     if any(abs(q) > 1 for q in spec.qs):
         raise ValueError("--set qs: every overlap must be in [-1, 1]")
     if min(spec.targets) <= 0 or min(spec.auxes) < 0:

@@ -3,13 +3,14 @@
 Identities (the combined teacher's SVD, the sum over heads, q = 1 with equal strengths) hold to
 round-off and quadrature error: 1e-10 relative (the bulk integral's fixed rule is accurate to
 < 1e-13, docs/theory.md#generalisation-dynamics). The simulation test's tolerance is the
-finite-size scatter of the measured benefit over seeds (stated there).
+finite-size scatter of the measured benefit over seeds and a finite-N bias bound (stated there).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.stats
 from threadpoolctl import threadpool_limits
 
 from _seeds import seeds
@@ -49,10 +50,10 @@ def test_limits_of_the_combined_teacher():
 def test_vector_overlaps_multiply_to_the_outlier_overlap():
     s = np.linspace(0.05, 8, 200)
     for A in (0.25, 0.5, 1.0):
-        c2, d2 = tr.outlier_vector_overlaps(s, A)
+        c2, d2 = gen.outlier_vector_overlaps(s, A)
         np.testing.assert_allclose(np.sqrt(c2 * d2), gen.outlier_overlap(s, A), rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="aspect must be in"):
-        tr.outlier_vector_overlaps(1.0, 2.0)
+        gen.outlier_vector_overlaps(1.0, 2.0)
 
 
 def test_target_alone_is_the_single_task_theory():
@@ -153,25 +154,33 @@ def test_benefit_matches_joint_training():
     # aligned weights (u0 = 1e-5) on the same target data (common random numbers: the pair's
     # difference cancels most of the target's own noise draw), full-batch GD η = 1e-2 on the
     # statistics, min over times recorded every δt = 0.02 (the grid misses the minimum by
-    # ≤ ½ε''·0.01² ~ 1e-5, far below the scatter). Tolerance: the theory is N → ∞, the
-    # simulation a draw of finite N; the draw-to-draw standard deviation σ_T of the measured
-    # benefit over n seeds gives its standard error σ_T/√n, and 3 standard errors bound the
-    # mean's fluctuation at 99.7 % per configuration. Configurations are kept away from the
-    # transition s̄ = A^{1/4} where finite-size corrections are O(N^{-1/3}) and not a scatter
-    # (at s_T = 0.84 the alone simulation learns ~4 % that the N → ∞ theory says it cannot).
-    # The hidden layer (50) is narrower than the joint output (100): the 50 weakest data
-    # modes are never carried, which the full-rank theory ignores; they have ŝ < 1 and grow
-    # to ≤ u0·e^{2t} ~ 1e-3 by the optimum (t ≈ 2.5), a change of < 1e-5 in ε.
+    # ≤ ½ε''·0.01² ~ 1e-5, far below the scatter). The hidden layer (50) is narrower than the
+    # joint output (100): the 50 weakest data modes are never carried, which the full-rank
+    # theory ignores; they have ŝ < 1 and grow to ≤ u0·e^{2t} ~ 1e-3 by the optimum (t ≈ 2.5),
+    # a change of < 1e-5 in ε. Configurations are kept away from the transition s̄ = A^{1/4}
+    # where finite-size corrections are O(N^{-1/3}) and not a scatter (at s_T = 0.84 the alone
+    # simulation learns ~4 % that the N → ∞ theory says it cannot).
+    #
+    # Tolerance = scatter + bias. Scatter: over n seeds the mean's error in units of its
+    # standard error σ̂/√n is Student t with n − 1 dof; a family-wise false-alarm rate 1e-3 over
+    # the 4 configurations (Bonferroni, two-sided) takes k = scipy.stats.t.ppf(1 − 1e-3/8, n − 1)
+    # (5.31 at n = 12). Bias: the theory is N → ∞; at finite N the data's outlier and its
+    # overlaps fluctuate by O(N1^{-1/2}) (noise entries of variance σ_z²/N1), which biases the
+    # squared-error terms and the min over t (a min of a noisy curve lies below the curve of
+    # means) at second order, O(1/N1), and the remainder share f and bulk count are their
+    # N → ∞ values, also O(1/N): bounded by 1/N1 = 0.01 (the errors are O(1)). Measured over
+    # 144 seeds (Xeon AVX-512) the largest mean − theory is 0.0032 ± 0.0012 (q = 0.5), inside.
     configs = [(3.0, 3.0, 0.0), (3.0, 10.0, 1.0), (3.0, 10.0, 0.5), (1.5, 10.0, 1.0)]
-    runs = seeds(list(range(6)))
+    runs = seeds(list(range(12)))
     sims = {c: [] for c in configs}
     with threadpool_limits(1, user_api="blas"):  # 100×100 SVDs and products: one thread is fastest
         _simulate(configs, runs, sims)
+    k = scipy.stats.t.ppf(1 - 1e-3 / (2 * len(configs)), len(runs) - 1)
     for c, values in sims.items():
         theory = tr.transfer_benefit(*c, n_in=N1, n_out=N3, u0=U0).benefit
         v = np.array(values)
         se = v.std(ddof=1) / np.sqrt(v.size)
-        assert abs(v.mean() - theory) <= 3 * se, (c, v.mean(), se, theory)
+        assert abs(v.mean() - theory) <= k * se + 1 / N1, (c, v.mean(), se, theory)
 
 
 def _simulate(configs, runs, sims):
@@ -184,3 +193,17 @@ def _simulate(configs, runs, sims):
                 tg = task.target()
                 alone[sT] = _optimum(tg.X, tg.Y, task, seed)
             sims[(sT, sA, q)].append(alone[sT] - _optimum(task.X, task.Y, task, seed))
+
+
+def test_array_arguments_are_named():
+    # one task pair per call: an array q, s_target or s_aux is a ValueError naming it, and an
+    # out-of-range array q says what it got
+    for kw in ({"q": [0.1, 0.5]}, {"s_target": [1.0, 2.0]}, {"s_aux": np.ones(3)}):
+        args = {"s_target": 3.0, "s_aux": 1.0, "q": 0.5} | kw
+        name = next(iter(kw))
+        with pytest.raises(ValueError, match=f"{name} must be one number.*got shape"):
+            tr.transfer_errors(T, args["s_target"], args["s_aux"], args["q"], n_in=N1, n_out=N3, u0=U0)
+        with pytest.raises(ValueError, match=f"{name} must be one number"):
+            tr.transfer_benefit(args["s_target"], args["s_aux"], args["q"], n_in=N1, n_out=N3, u0=U0)
+    with pytest.raises(ValueError, match=r"q must be in \[-1, 1\].*got 1 of 2 values outside, e.g. 1.5"):
+        tr.combined_teacher(1.0, 1.0, [0.5, 1.5])

@@ -62,3 +62,19 @@ def test_bad_settings_are_one_line(run_script, tmp_path, capsys):
         run_script("analysis/transfer.py", ["--quick", "--set", "n_out=80", "--out", str(tmp_path / "t.csv")])
     assert exc.value.code == 2
     assert "--set n_out must be <= n_in/2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("setting,message", [
+    ("noise=0", "--set noise must be a finite number > 0; got 0"),
+    ("u0=-1e-5", "--set u0 must be a finite number > 0; got -1e-05"),
+    ("qs=", "--set qs is empty: pass at least one value"),
+    ("auxes=", "--set auxes is empty"),
+])
+def test_bad_scales_and_empty_lists_are_refused_before_any_run(run_script, tmp_path, capsys, setting, message):
+    # check() runs before the first simulation, so the error comes at once and no table is written
+    with pytest.raises(SystemExit) as exc:
+        run_script("analysis/transfer.py", ["--quick", "--set", setting, "--out", str(tmp_path / "t.csv")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "t.csv").exists()

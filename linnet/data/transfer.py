@@ -3,7 +3,8 @@ r"""Two noisy rank-1 tasks on shared inputs, for the transfer theory (Lampinen &
 :func:`transfer_task` draws the target teacher :math:`s_T u_T v_T^\top` and the auxiliary
 teacher :math:`s_A u_A v_A^\top` with :math:`v_A = q v_T + \sqrt{1-q^2}\,v_\perp`, on
 P = N1 exactly whitened inputs (Σ11 = I, the theory's orthonormal inputs) with label noise of std
-σ, so the noise of Σ31 has entries of variance σ²/N1 (σ_z = σ; :mod:`linnet.theory.transfer`).
+σ, so the noise of Σ31 has entries of variance σ²/N1, N1 the inputs' count (σ_z = σ; the
+authors' convention, whose transition A^{1/4}σ_z is the paper's 0.84: :mod:`linnet.theory.transfer`).
 The random draws are made in one fixed order that does not depend on the strengths or on q:
 the same ``rng`` seed gives the same vectors, inputs and noise for every (s_T, s_A, q), so
 curves against q or the strengths are paired comparisons (common random numbers).

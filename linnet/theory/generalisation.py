@@ -54,7 +54,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.integrate
 
-from .._validation import as_float_array, nonnegative_float, positive_float
+from .._validation import as_float_array, nonnegative_float, positive_float, positive_int
 
 __all__ = [
     "noise_split",
@@ -68,11 +68,14 @@ __all__ = [
     "shallow_early_stopping",
     "linear_descent",
     "outlier_singular_value",
+    "outlier_vector_overlaps",
     "outlier_overlap",
     "noise_singular_density",
     "noise_singular_mean",
+    "noise_singular_means",
     "two_layer_errors",
     "two_layer_optimal_stopping",
+    "minimum_over_time",
     "shrinkage_bound",
 ]
 
@@ -567,11 +570,55 @@ def outlier_singular_value(s_bar, aspect, *, noise: float = 1.0) -> np.ndarray:
     return noise * np.where(s > A**0.25, out, 1 + np.sqrt(A))
 
 
+def outlier_vector_overlaps(s_bar, aspect, *, noise: float = 1.0):
+    r"""Squared overlaps of the data's outlier vectors with the teacher's, output and input side.
+
+    For an N3 × N1 teacher mode of strength s̄ (units of σ_z) under noise of aspect
+    A = N3/N1 ≤ 1, above the transition :math:`\bar s > A^{1/4}`:
+
+    .. math::
+
+        c^2 = (\hat u\cdot\bar u)^2 = 1 - \frac{A + \bar s^2}{\bar s^2(1+\bar s^2)},\qquad
+        d^2 = (\hat v\cdot\bar v)^2 = 1 - \frac{A(1+\bar s^2)}{\bar s^2(A+\bar s^2)},
+
+    both 0 below; :math:`cd` is :func:`outlier_overlap`.
+
+    Parameters
+    ----------
+    s_bar : array_like
+    aspect : float
+        A ∈ (0, 1].
+    noise : float
+        σ_z.
+
+    Returns
+    -------
+    output, input : ndarray, shape of ``s_bar``
+        :math:`c^2` and :math:`d^2`.
+
+    Examples
+    --------
+    >>> from linnet.theory.generalisation import outlier_vector_overlaps
+    >>> c2, d2 = outlier_vector_overlaps([0.5, 3.0], 0.5)
+    >>> print(c2.round(4), d2.round(4))
+    [0.     0.8944] [0.     0.9415]
+    """
+    s = as_float_array(s_bar, "s_bar") / positive_float(noise, "noise")
+    A = _check_aspect(aspect)
+    above = s > A**0.25
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c2 = 1 - (A + s**2) / (s**2 * (1 + s**2))
+        d2 = 1 - A * (1 + s**2) / (s**2 * (A + s**2))
+    # both are 1 minus a positive ratio, so only the lower clip can act (at the transition)
+    return np.where(above, np.clip(c2, 0, 1), 0.0), np.where(above, np.clip(d2, 0, 1), 0.0)
+
+
 def outlier_overlap(s_bar, aspect, *, noise: float = 1.0) -> np.ndarray:
     r"""Overlap :math:`O = |\hat u\cdot\bar u|\,|\hat v\cdot\bar v|` of the data's and the teacher's mode.
 
     :math:`O = [1 - A(1+\bar s^2)/(\bar s^2(A+\bar s^2))]^{1/2}[1 - (A+\bar s^2)/(\bar s^2(1+\bar s^2))]^{1/2}`
-    above the transition :math:`\bar s > A^{1/4}` (s̄ in units of σ_z), 0 below.
+    above the transition :math:`\bar s > A^{1/4}` (s̄ in units of σ_z), 0 below: the square
+    root of the product of :func:`outlier_vector_overlaps`.
 
     Examples
     --------
@@ -579,13 +626,8 @@ def outlier_overlap(s_bar, aspect, *, noise: float = 1.0) -> np.ndarray:
     >>> print(outlier_overlap([0.5, 1.5, 3.0], 0.5).round(4))
     [0.     0.6783 0.9177]
     """
-    s = as_float_array(s_bar, "s_bar") / positive_float(noise, "noise")
-    A = _check_aspect(aspect)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        left = 1 - A * (1 + s**2) / (s**2 * (A + s**2))
-        right = 1 - (A + s**2) / (s**2 * (1 + s**2))
-        out = np.sqrt(np.clip(left, 0, None) * np.clip(right, 0, None))
-    return np.where(s > A**0.25, out, 0.0)
+    c2, d2 = outlier_vector_overlaps(s_bar, aspect, noise=noise)
+    return np.sqrt(d2 * c2)
 
 
 def noise_singular_density(s, aspect, *, noise: float = 1.0) -> np.ndarray:
@@ -614,7 +656,8 @@ def noise_singular_mean(f, aspect, *, noise: float = 1.0) -> float:
 
     The squares :math:`\hat s^2/\sigma_z^2` are A times a Marchenko–Pastur variable of ratio
     α = 1/A (:func:`marchenko_pastur_density`), so this is :func:`marchenko_pastur_integral`
-    (the fixed rule) in that variable. ``f`` maps an array of singular values to values.
+    (the fixed rule) in that variable. ``f`` maps an array of singular values to values;
+    :func:`noise_singular_means` does many integrands at once.
 
     Examples
     --------
@@ -624,9 +667,41 @@ def noise_singular_mean(f, aspect, *, noise: float = 1.0) -> float:
     >>> round(noise_singular_mean(lambda s: s**2, 0.5), 12)
     1.0
     """
+    return float(noise_singular_means(lambda x, i: f(x), aspect, 1, noise=noise)[0])
+
+
+def noise_singular_means(f, aspect, size: int, *, noise: float = 1.0) -> np.ndarray:
+    r"""``size`` means :math:`\int P(\hat s) f_i(\hat s)\,d\hat s` at once (:func:`noise_singular_mean`).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(s, i)``: values on singular values ``s`` of shape (n, q) for the integrands ``i``
+        (int array of n indices in range(size)), shape (n, q).
+    aspect : float
+        A = N3/N1 ∈ (0, 1].
+    size : int
+        Number of integrands.
+    noise : float
+        σ_z.
+
+    Returns
+    -------
+    ndarray, shape (size,)
+
+    Examples
+    --------
+    The mean of ŝ^{2k}, k = 1, 2, is 1 and 1 + A:
+
+    >>> from linnet.theory.generalisation import noise_singular_means
+    >>> k = np.array([1, 2])
+    >>> print(noise_singular_means(lambda s, i: s ** (2 * k[i, None]), 0.5, 2).round(12))
+    [1.  1.5]
+    """
     A = _check_aspect(aspect)
     noise = positive_float(noise, "noise")
-    return float(marchenko_pastur_integral(lambda lam, i: f(noise * np.sqrt(A * lam)), 1 / A))
+    alpha = np.full(positive_int(size, "size"), 1 / A)
+    return marchenko_pastur_integral(lambda lam, i: f(noise * np.sqrt(A * lam), i), alpha)
 
 
 def _student(t, s_hat, u0):
@@ -706,7 +781,7 @@ def two_layer_optimal_stopping(s_bar, *, aspect: float, n_out: int, u0: float, n
 
     A log grid of 400 times from 1e-2 to 1e3 over the learning times ln(ŝ/u0)/(2ŝ) of every
     mode, refined by :func:`scipy.optimize.minimize_scalar` (bounded, xatol 1e-10 on log t)
-    between the grid neighbours of the smallest value.
+    between the grid neighbours of the smallest value (:func:`minimum_over_time`).
 
     Returns
     -------
@@ -719,19 +794,39 @@ def two_layer_optimal_stopping(s_bar, *, aspect: float, n_out: int, u0: float, n
     >>> print(round(t, 4), round(e, 4))
     2.2167 0.1579
     """
+    return minimum_over_time(
+        lambda t: two_layer_errors(t, s_bar, aspect=aspect, n_out=n_out, u0=u0, noise=noise)[1])
+
+
+def minimum_over_time(errors) -> tuple[float, float]:
+    """Time and value of the minimum of a test error ``errors(t)``, the optimal stopping rule.
+
+    A log grid of 400 times from 1e-2 to 1e3, refined by :func:`scipy.optimize.minimize_scalar`
+    (bounded, xatol 1e-10 on log t) between the grid neighbours of the smallest value.
+
+    Parameters
+    ----------
+    errors : callable
+        Maps times, shape (T,), to errors, shape (T,).
+
+    Returns
+    -------
+    t_opt, eps_opt : float
+
+    Examples
+    --------
+    >>> from linnet.theory.generalisation import minimum_over_time
+    >>> t, e = minimum_over_time(lambda t: (np.log(t) - 1) ** 2 + 0.5)
+    >>> print(round(t, 6), round(e, 6))
+    2.718282 0.5
+    """
     import scipy.optimize
 
     grid = np.logspace(-2, 3, 400)
-    e = two_layer_errors(grid, s_bar, aspect=aspect, n_out=n_out, u0=u0, noise=noise)[1]
-    k = int(np.argmin(e))
+    k = int(np.argmin(errors(grid)))
     lo, hi = np.log(grid[max(k - 1, 0)]), np.log(grid[min(k + 1, grid.size - 1)])
-
-    def f(u):
-        return float(two_layer_errors([np.exp(u)], s_bar, aspect=aspect, n_out=n_out, u0=u0,
-                                      noise=noise)[1][0])
-
-    r = scipy.optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded",
-                                       options={"xatol": 1e-10})
+    r = scipy.optimize.minimize_scalar(lambda u: float(errors(np.array([np.exp(u)]))[0]), bounds=(lo, hi),
+                                       method="bounded", options={"xatol": 1e-10})
     return float(np.exp(r.x)), float(r.fun)
 
 

@@ -8,7 +8,9 @@ task share the N1 inputs; each has N3 outputs of its own and a rank-1 teacher,
     \bar W_T = s_T\,u_T v_T^\top, \qquad \bar W_A = s_A\,u_A v_A^\top, \qquad q = v_T\cdot v_A ,
 
 with unit vectors, on orthonormal inputs with label noise of entries :math:`\sigma_z^2/N_1` in
-Σ31 (the convention of :mod:`linnet.theory.generalisation`). Trained *alone*, the target is
+Σ31 (the convention of :mod:`linnet.theory.generalisation`): N1 is the number of *inputs*, as
+in the authors' code; it puts the single task's transition at :math:`\bar s = A^{1/4}\sigma_z`,
+the paper's 0.84 at A = ½ (entries :math:`\sigma_z^2/N_3` would put it at :math:`A^{-1/4}\sigma_z`). Trained *alone*, the target is
 the single-task problem of aspect :math:`\mathcal A = N_3/N_1`. Trained *jointly*, one network
 :math:`N_1 \to N_2 \to 2N_3` learns the stacked teacher :math:`\bar W = [\bar W_T; \bar W_A]`, a
 rank-2 task of aspect :math:`2N_3/N_1`, and its target head (the first N3 outputs) is scored.
@@ -29,7 +31,7 @@ eigenvectors of SGS. The target's share of mode k is :math:`\pi_k = w_{kT}^2`
 
 **The target head's error** (:func:`transfer_errors`): the single-task theory on the combined
 task (:func:`~linnet.theory.generalisation.outlier_singular_value` ŝ_k,
-:func:`outlier_vector_overlaps` :math:`c_k^2 = (\hat u_k\cdot\bar u_k)^2`,
+:func:`~linnet.theory.generalisation.outlier_vector_overlaps` :math:`c_k^2 = (\hat u_k\cdot\bar u_k)^2`,
 :math:`O_k = c_k d_k`), projected on the target's outputs P. Each data mode's output vector is
 :math:`\hat u_k = c_k\bar u_k +` a remainder uniform on the complement of the teacher's output
 span (the noise is rotation invariant in output space), whose share in the target block is
@@ -68,22 +70,30 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import scipy.optimize
 
 from .._validation import as_float_array, positive_float, positive_int
-from .generalisation import marchenko_pastur_integral, outlier_overlap, outlier_singular_value
+from .generalisation import (minimum_over_time, noise_singular_means, outlier_overlap, outlier_singular_value,
+                             outlier_vector_overlaps)
 from .saxe import mode_strength
 
-__all__ = ["combined_teacher", "outlier_vector_overlaps", "transfer_errors", "TransferBenefit",
-           "transfer_benefit"]
+__all__ = ["combined_teacher", "transfer_errors", "TransferBenefit", "transfer_benefit"]
 
 
 def _check_q(q) -> np.ndarray:
     q = as_float_array(q, "q", fix="pass the input-mode overlap q = v_target . v_aux in [-1, 1]")
-    if np.any(np.abs(q) > 1):
-        raise ValueError(f"q must be in [-1, 1] (the overlap of two unit vectors); got {q.ravel()[0]:g}"
-                         if q.size == 1 else "q must be in [-1, 1] (the overlap of two unit vectors)")
+    bad = q[np.abs(q) > 1]
+    if bad.size:
+        got = f"{bad[0]:g}" if q.size == 1 else f"{bad.size} of {q.size} values outside, e.g. {bad[0]:g}"
+        raise ValueError(f"q must be in [-1, 1] (the overlap of two unit vectors); got {got}")
     return q
+
+
+def _one(value: np.ndarray, name: str) -> float:
+    """A checked array that must hold one number (one task pair per call), as a float."""
+    if value.size != 1:
+        raise ValueError(f"{name} must be one number (one pair of tasks per call; loop over pairs, or "
+                         f"use combined_teacher for arrays); got shape {value.shape}")
+    return float(value.ravel()[0])
 
 
 def _check_strength(s, name: str, *, zero_ok: bool) -> np.ndarray:
@@ -143,62 +153,12 @@ def combined_teacher(s_target, s_aux, q):
     return s_bar, np.stack([share_top, 1 - share_top], axis=-1)
 
 
-def outlier_vector_overlaps(s_bar, aspect, *, noise: float = 1.0):
-    r"""Squared overlaps of the data's outlier vectors with the teacher's, output and input side.
-
-    For an N3 × N1 teacher mode of strength s̄ (units of σ_z) under noise of aspect
-    A = N3/N1 ≤ 1, above the transition :math:`\bar s > A^{1/4}`:
-
-    .. math::
-
-        c^2 = (\hat u\cdot\bar u)^2 = 1 - \frac{A + \bar s^2}{\bar s^2(1+\bar s^2)},\qquad
-        d^2 = (\hat v\cdot\bar v)^2 = 1 - \frac{A(1+\bar s^2)}{\bar s^2(A+\bar s^2)},
-
-    both 0 below; :math:`cd` is :func:`~linnet.theory.generalisation.outlier_overlap`.
-
-    Parameters
-    ----------
-    s_bar : array_like
-    aspect : float
-        A ∈ (0, 1].
-    noise : float
-        σ_z.
-
-    Returns
-    -------
-    output, input : ndarray, shape of ``s_bar``
-
-    Examples
-    --------
-    >>> from linnet.theory.transfer import outlier_vector_overlaps
-    >>> c2, d2 = outlier_vector_overlaps([0.5, 3.0], 0.5)
-    >>> print(c2.round(4), d2.round(4))
-    [0.     0.8944] [0.     0.9415]
-    """
-    s = as_float_array(s_bar, "s_bar") / positive_float(noise, "noise")
-    A = positive_float(aspect, "aspect")
-    if A > 1:
-        raise ValueError(f"aspect must be in (0, 1] (A = N3/N1, fewer outputs than inputs); got {A:g}")
-    above = s > A**0.25
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c2 = 1 - (A + s**2) / (s**2 * (1 + s**2))
-        d2 = 1 - A * (1 + s**2) / (s**2 * (A + s**2))
-    return np.where(above, np.clip(c2, 0, 1), 0.0), np.where(above, np.clip(d2, 0, 1), 0.0)
-
-
 def _sizes(n_in, n_out):
     n_in, n_out = positive_int(n_in, "n_in"), positive_int(n_out, "n_out")
     if 2 * n_out > n_in:
         raise ValueError(f"n_out must be <= n_in/2 = {n_in / 2:g} (the joint task's 2·n_out outputs must "
                          f"not outnumber the inputs, aspect 2·n_out/n_in <= 1); got n_out = {n_out}")
     return n_in, n_out
-
-
-def _bulk_mean_square(t, aspect, u0, noise):
-    """⟨s(t)²⟩ over the noise's singular values ŝ = σ_z√(Aλ), λ Marchenko–Pastur of ratio 1/A, per t."""
-    alpha = np.full(t.shape, 1 / aspect)
-    return marchenko_pastur_integral(
-        lambda lam, i: mode_strength(t[i, None], noise * np.sqrt(aspect * lam), u0) ** 2, alpha)
 
 
 def transfer_errors(t, s_target, s_aux, q, *, n_in: int, n_out: int, u0: float, noise: float = 1.0):
@@ -239,9 +199,11 @@ def transfer_errors(t, s_target, s_aux, q, *, n_in: int, n_out: int, u0: float, 
         raise ValueError(f"t must be >= 0 (time = step·lr); got min {t.min():g}")
     n_in, n_out = _sizes(n_in, n_out)
     u0, noise = positive_float(u0, "u0"), positive_float(noise, "noise")
-    joint = _joint_errors(t, float(s_target), float(s_aux), float(q), n_in=n_in, n_out=n_out, u0=u0,
-                          noise=noise)
-    return joint, _alone_errors(t, float(s_target), n_in=n_in, n_out=n_out, u0=u0, noise=noise)
+    sT = _one(_check_strength(s_target, "s_target", zero_ok=False), "s_target")
+    sA = _one(_check_strength(s_aux, "s_aux", zero_ok=True), "s_aux")
+    q = _one(_check_q(q), "q")
+    joint = _joint_errors(t, sT, sA, q, n_in=n_in, n_out=n_out, u0=u0, noise=noise)
+    return joint, _alone_errors(t, sT, n_in=n_in, n_out=n_out, u0=u0, noise=noise)
 
 
 def _head_errors(t, s_bar, share, *, n_all, n_head, n_in, u0, noise, s_head):
@@ -257,7 +219,8 @@ def _head_errors(t, s_bar, share, *, n_all, n_head, n_in, u0, noise, s_head):
     # the remainders' share of the head's block: n_head/n_all for N → ∞ (exactly ½ for two
     # equal heads, which keeps both the q = 1 and the sum-over-heads identities exact)
     f = n_head / n_all
-    err = f * (n_all - R) * _bulk_mean_square(t, A, u0, noise)
+    err = f * (n_all - R) * noise_singular_means(lambda x, i: mode_strength(t[i, None], x, u0) ** 2, A, t.size,
+                                                 noise=noise)
     if R:
         s_hat = outlier_singular_value(s_bar, A, noise=noise)
         O = outlier_overlap(s_bar, A, noise=noise)
@@ -306,24 +269,15 @@ class TransferBenefit(NamedTuple):
     t_joint: float
 
 
-def _minimum(f) -> tuple[float, float]:
-    """Minimum of f(t) (vectorised over t): log grid 1e-2 … 1e3 (400 points), bounded refinement."""
-    grid = np.logspace(-2, 3, 400)
-    k = int(np.argmin(f(grid)))
-    lo, hi = np.log(grid[max(k - 1, 0)]), np.log(grid[min(k + 1, grid.size - 1)])
-    r = scipy.optimize.minimize_scalar(lambda u: float(f(np.array([np.exp(u)]))[0]), bounds=(lo, hi),
-                                       method="bounded", options={"xatol": 1e-10})
-    return float(np.exp(r.x)), float(r.fun)
-
-
 def transfer_benefit(s_target, s_aux, q, *, n_in: int, n_out: int, u0: float,
                      noise: float = 1.0) -> TransferBenefit:
     r"""Transfer benefit :math:`\varepsilon^{opt}_T - \varepsilon^{opt}_{T\leftarrow A}` (module docstring).
 
     Each error is minimised over its own stopping time: a log grid of 400 times from 1e-2 to
-    1e3, refined by :func:`scipy.optimize.minimize_scalar` (bounded, xatol 1e-10 on log t): the
-    rule of :func:`~linnet.theory.generalisation.two_layer_optimal_stopping`, which the target
-    alone reproduces.
+    1e3, refined by :func:`scipy.optimize.minimize_scalar` (bounded, xatol 1e-10 on log t):
+    :func:`~linnet.theory.generalisation.minimum_over_time`, the rule of
+    :func:`~linnet.theory.generalisation.two_layer_optimal_stopping`, which the target alone
+    reproduces.
 
     Parameters
     ----------
@@ -349,9 +303,9 @@ def transfer_benefit(s_target, s_aux, q, *, n_in: int, n_out: int, u0: float,
     """
     n_in, n_out = _sizes(n_in, n_out)
     u0, noise = positive_float(u0, "u0"), positive_float(noise, "noise")
-    sT = float(_check_strength(s_target, "s_target", zero_ok=False))
-    sA = float(_check_strength(s_aux, "s_aux", zero_ok=True))
-    q = float(_check_q(q))
-    t_a, e_a = _minimum(lambda t: _alone_errors(t, sT, n_in=n_in, n_out=n_out, u0=u0, noise=noise))
-    t_j, e_j = _minimum(lambda t: _joint_errors(t, sT, sA, q, n_in=n_in, n_out=n_out, u0=u0, noise=noise))
+    sT = _one(_check_strength(s_target, "s_target", zero_ok=False), "s_target")
+    sA = _one(_check_strength(s_aux, "s_aux", zero_ok=True), "s_aux")
+    q = _one(_check_q(q), "q")
+    t_a, e_a = minimum_over_time(lambda t: _alone_errors(t, sT, n_in=n_in, n_out=n_out, u0=u0, noise=noise))
+    t_j, e_j = minimum_over_time(lambda t: _joint_errors(t, sT, sA, q, n_in=n_in, n_out=n_out, u0=u0, noise=noise))
     return TransferBenefit(e_a - e_j, e_a, e_j, t_a, t_j)
