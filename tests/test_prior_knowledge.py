@@ -13,11 +13,13 @@ form itself, at the ODE solver's accuracy.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from linnet import Statistics, network, theory, train
+from linnet import Statistics, metrics, network, theory, train
 from linnet.data import deterministic_tree, move_item, reverse_properties
 
 # First-order convergence: gap(η)/gap(η/2) = 2·(1 + O(η·s_max·n)), n the e-folds the dynamics
@@ -171,3 +173,26 @@ def _gd_crossings(product, task, lr, U, V, t_max=12.0):
     k = np.argmax(u < 0, axis=0)
     i = np.arange(u.shape[1])
     return lr * (k - 1 + u[k - 1, i] / (u[k - 1, i] - u[k, i]))
+
+
+def test_block_strengths_do_not_depend_on_the_basis_inside_a_repeated_block():
+    # The depth-3 tree: s = 0.612 twice and 0.354 four times. Rotating a block's singular
+    # vectors (U_b Q, V_b Q: another valid SVD) changes the per-mode strengths of a generic map
+    # but not the block's trace, which is the same sum in another basis (round-off only).
+    st = deterministic_tree(2, 3).stats()
+    modes = st.modes
+    rng = np.random.default_rng(0)
+    W = st.sigma31 + 0.1 * rng.standard_normal(st.sigma31.shape)
+    block = theory.mode_blocks(modes.s) == 3
+    assert block.sum() == 4
+    Q = np.linalg.qr(rng.standard_normal((4, 4)))[0]
+    U, V = modes.U.copy(), modes.V.copy()
+    U[:, block], V[:, block] = U[:, block] @ Q, V[:, block] @ Q
+    rotated = dataclasses.replace(modes, U=U, V=V, input_map=V)
+    per_mode = [metrics.mode_strength_diagonal(W, m)[block] for m in (modes, rotated)]
+    assert np.abs(per_mode[0] - per_mode[1]).max() > 1e-3  # the per-mode numbers do move
+    np.testing.assert_allclose(theory.block_strengths(W, rotated)[0], theory.block_strengths(W, modes)[0],
+                               rtol=0, atol=1e-12)
+    # and G is projected off Σ̃'s column space, whatever basis of its complement an SVD returns
+    G = theory.unused_output_perturbation(st.sigma31, np.random.default_rng(1))
+    assert np.abs(st.sigma31.T @ G).max() < 1e-12 and abs(np.linalg.norm(G) - 1.0) < 1e-12
