@@ -50,14 +50,6 @@ def _retrain_gap(start, task, lr, times, sol):
     return np.abs(sim - sol.product(times)).max()
 
 
-def _unused_output_direction(S, seed=1):
-    """A unit-norm map into the outputs Σ̃ does not use (Û G, G Gaussian): the perturbation."""
-    M, N = S.shape
-    U_hat = np.linalg.svd(S, full_matrices=True)[0][:, N:]
-    G = U_hat @ np.random.default_rng(seed).standard_normal((M - N, N))
-    return G / np.linalg.norm(G)
-
-
 def test_revision_from_a_learned_state_is_first_order_in_the_step():
     h, st = _tree_setup()
     revised = move_item(h, "01", "10").stats()
@@ -65,7 +57,7 @@ def test_revision_from_a_learned_state_is_first_order_in_the_step():
     gaps, imbalances, flow_gaps, moves = [], [], [], []
     for lr in (0.01, 0.005):
         w = _learned(st, lr)
-        imbalances.append(np.linalg.norm(w[0] @ w[0].T - w[1].T @ w[1]))
+        imbalances.append(metrics.balancedness(w)[0])
         wb = theory.balanced_weights(w[1] @ w[0], w[0].shape[0], like=w)
         moves.append(np.sqrt(sum(np.linalg.norm(a - b) ** 2 for a, b in zip(wb, w))))
         sol = theory.ZeroBalancedSolution.from_weights(wb, revised)
@@ -91,7 +83,7 @@ def test_reversal_from_a_perturbed_learned_state_is_first_order_in_the_step():
     h, st = _tree_setup()
     reversed_ = reverse_properties(h).stats()
     S = st.sigma31
-    w = theory.balanced_weights(S + 1e-2 * _unused_output_direction(S), st.n_in)
+    w = theory.balanced_weights(S + 1e-2 * theory.unused_output_perturbation(S, np.random.default_rng(1)), st.n_in)
     sol = theory.ZeroBalancedSolution.from_weights(w, reversed_)
     times = np.linspace(0.0, 60.0, 61)  # the two weakest modes (s = 0.5) cross at t ≈ 30
     np.testing.assert_allclose(train.gradient_flow(w, reversed_, times).product, sol.product(times),
@@ -115,14 +107,14 @@ def test_exactly_learned_state_on_the_reversed_task_is_a_saddle():
     modes = st.modes
     steps = np.arange(0, 1001, 100)
     tr = train.gradient_descent(w, reversed_, 0.01, 1000, record_steps=steps)
-    u = np.einsum("mi,tmn,ni->ti", modes.U, tr.product, modes.V)
+    u = metrics.mode_strength_diagonal(tr.product, modes)
     assert np.all(u > 0) and np.all(np.diff(u, axis=0) < 0)
     assert np.all(u[-1] < 1e-2 * modes.s)  # at the saddle W2W1 = 0, not at −Σ̃
 
 
-def _crossing(sol, U, V, i, t_hi, level=0.0):
+def _crossing(sol, modes, i, t_hi, level=0.0):
     """The time mode i's strength ũᵢᵀW2W1(t)ṽᵢ passes ``level`` on its way from +sᵢ to −sᵢ."""
-    strength = lambda t: float(U[:, i] @ sol.product([t])[0] @ V[:, i]) - level  # noqa: E731
+    strength = lambda t: float(metrics.mode_strength_diagonal(sol.product([t])[0], modes)[i]) - level  # noqa: E731
     return brentq(strength, 0.0, t_hi, xtol=1e-12)
 
 
@@ -131,14 +123,15 @@ def test_escape_delay_grows_as_log_of_one_over_the_perturbation():
     S = np.array([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
     reversed_ = Statistics(np.eye(2), -S, 5.0)
     G = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]]) / np.sqrt(2.0)
-    Ut, s, Vtt = np.linalg.svd(S, full_matrices=False)
+    modes = Statistics(np.eye(2), S, 5.0).modes  # the learned task's modes (s = 2, 1: no block)
+    s = modes.s
     eps = np.array([1e-1, 1e-2, 1e-3])  # B ≈ ε²/2: below ~1e-4 it is under B_TOL = 1e-10
     cross, half, b_min = [], [], []
     for e in eps:
         sol = theory.ZeroBalancedSolution.from_weights(theory.balanced_weights(S + e * G, 2), reversed_)
         b_min.append(np.linalg.svd(sol.B, compute_uv=False).min())
-        cross.append([_crossing(sol, Ut, Vtt.T, i, 40.0) for i in range(2)])
-        half.append([_crossing(sol, Ut, Vtt.T, i, 40.0, level=-s[i] / 2) for i in range(2)])
+        cross.append([_crossing(sol, modes, i, 40.0) for i in range(2)])
+        half.append([_crossing(sol, modes, i, 40.0, level=-s[i] / 2) for i in range(2)])
     cross, half = np.array(cross), np.array(half)
     # The perturbation is orthogonal to the task's outputs, so each output singular vector
     # turns by an angle θ ∝ ε and its overlap with the task changes by 1 − cos θ ∝ ε²: B ∝ ε²
@@ -158,20 +151,24 @@ def test_escape_delay_grows_as_log_of_one_over_the_perturbation():
     # shift is at most η·sᵢ·t, and it shrinks with η (measured on this CPU: −3.2e-3, −3.0e-3 at
     # η = 0.01, about half that at η/2; not tested as a ratio since the O(η²) term of a
     # ln(1/ε)-long delay is not small against the first-order one here)
-    shifts = np.array([_gd_crossings(S + 1e-3 * G, reversed_, lr, Ut, Vtt.T) for lr in (0.01, 0.005)])
+    shifts = np.array([_gd_crossings(S + 1e-3 * G, reversed_, lr, modes) for lr in (0.01, 0.005)])
     shifts -= cross[2]
     assert np.all(np.abs(shifts[0]) <= 0.01 * s * cross[2])
     assert np.all(np.abs(shifts[1]) < np.abs(shifts[0]))
 
 
-def _gd_crossings(product, task, lr, U, V, t_max=12.0):
+def _gd_crossings(product, task, lr, modes, t_max=12.0):
     """GD from balanced weights of ``product``: each mode's sign change, interpolated linearly."""
     steps = int(round(t_max / lr))
-    w = theory.balanced_weights(product, U.shape[1])
+    w = theory.balanced_weights(product, modes.U.shape[1])
     tr = train.gradient_descent(w, task, lr, steps, record_steps=np.arange(steps + 1))
-    u = np.einsum("mi,tmn,ni->ti", U, tr.product, V)
-    k = np.argmax(u < 0, axis=0)
+    u = metrics.mode_strength_diagonal(tr.product, modes)
+    below = u < 0
+    k = np.argmax(below, axis=0)
     i = np.arange(u.shape[1])
+    # argmax is 0 both for "no sign change by t_max" and "negative from the start": no crossing
+    found = below[k, i] & (k > 0)
+    assert found.all(), f"modes {np.flatnonzero(~found)} do not change sign within t_max = {t_max}"
     return lr * (k - 1 + u[k - 1, i] / (u[k - 1, i] - u[k, i]))
 
 
