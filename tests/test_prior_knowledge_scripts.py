@@ -72,3 +72,22 @@ def test_escape_times_follow_the_theory_slopes(quick_tables):
         assert len(g) == 2
         per_decade = np.diff(g.time.to_numpy()) / np.diff(np.log10(1.0 / g.eps.to_numpy()))
         np.testing.assert_allclose(per_decade, np.log(10.0) * g.slope.iloc[0], rtol=2e-2)
+
+
+def test_crossing_times_are_nan_without_a_crossing():
+    # A block that never falls below the level, or starts below it (index 0: nothing before it
+    # to interpolate from), has no crossing time; argmax alone would give index 0 and wrap to −1.
+    from types import SimpleNamespace
+
+    from linnet.data import deterministic_tree
+
+    script = load_script(f"analysis/{NAME}.py")
+    st = deterministic_tree(2, 2).stats()  # blocks s = 1.22, 0.71, 0.5 (×2)
+    scale = np.array([1.0, 0.5, -0.2, -0.6])[:, None, None]  # one map per step
+    sim = SimpleNamespace(product=scale * st.sigma31)
+    t = script.gd_crossings(sim, 0.1, st.modes, -0.5)
+    # ū_b/s_b = 1, 0.5, −0.2, −0.6 in every block: below −1/2 between steps 2 and 3
+    np.testing.assert_allclose(t, 0.1 * (2 + 0.3 / 0.4), rtol=1e-12)
+    assert np.all(np.isnan(script.gd_crossings(sim, 0.1, st.modes, -0.9)))  # never below
+    sim_low = SimpleNamespace(product=-scale * st.sigma31)  # starts at −1: below from index 0
+    assert np.all(np.isnan(script.gd_crossings(sim_low, 0.1, st.modes, -0.5)))
