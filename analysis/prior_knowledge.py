@@ -22,18 +22,23 @@ network 8 → 8 → 15, full-batch gradient descent (GD) at η = 0.02; time t = 
   (simulation only). They are balanced only up to O(η): W2ᵀW2 − W1W1ᵀ ≈ λ_α ≠ 0 within each
   mode lets its strength pass through 0 instead of stalling (the λ-balanced mode equation
   τu̇ = √(λ² + 4u²)(s − u) has no fixed point at u = 0), so this reversal escapes *earlier*
-  than the ε = 1e-2 one, after a delay that grows by ≈ ln 2/(2s_α) each time η halves
-  (measured, 2 cores Xeon: mode 1 at t ≈ 2.2, 2.5, 2.7 for η = 0.04, 0.02, 0.01).
+  than the ε = 1e-2 one, after a delay that grows by ≈ ln 2/(2s_b) each time η halves
+  (the table's own times: ``--set lr=...`` and the figure's key numbers).
 - ``escape``: from the exact optimum plus ε·G for each ε of ``escape_eps``, the times each
-  mode's u_α/s_α first passes 0 (``event = sign``, ``strength`` 0) and −1/2 (``half``, the
+  block's ū_b/s_b first passes 0 (``event = sign``, ``strength`` 0) and −1/2 (``half``, the
   escape from the plateau), exact (root of the closed form) and GD (interpolated between steps),
   over t ≤ ``t_escape``. Theory (docs/theory.md#learning-from-prior-knowledge): the seed of the
-  escaping direction is ∝ ε² (B ∝ ε²) and grows at rate s_α, so t_sign ≈ ln(1/ε)/s_α and
-  t_half ≈ 2 ln(1/ε)/s_α, up to constants (column ``slope``: 1/s_α and 2/s_α, the delay per
+  escaping direction is ∝ ε² (B ∝ ε²) and grows at rate s_b, so t_sign ≈ ln(1/ε)/s_b and
+  t_half ≈ 2 ln(1/ε)/s_b, up to constants (column ``slope``: 1/s_b and 2/s_b, the delay per
   e-fold of 1/ε).
 
-Per row: ``strength`` = ũ_αᵀW2W1(t)ṽ_α along the modes of the original task (``learn``,
-``reverse``, ``escape``) or of the revised one (``revise``), ``s`` its singular value,
+Per row, ``mode`` b is a block of the k_b = ``multiplicity`` modes with one singular value
+``s`` (:func:`linnet.theory.block_strengths`: the depth-3 tree's 8 modes form 4 blocks) and
+``strength`` = ū_b = tr(Ũ_bᵀW2W1(t)Ṽ_b)/k_b along the modes of the original task (``learn``,
+``reverse``, ``escape``) or of the revised one (``revise``): inside a block of repeated s the
+SVD's basis is arbitrary (LAPACK's choice), its trace is not. G =
+:func:`linnet.theory.unused_output_perturbation` (a seeded Gaussian projected off Σ̃'s
+column space, no SVD basis involved). Further columns:
 ``loss`` and, in exact rows, ``error`` = ‖W2W1_exact − W2W1_sim‖_F / ‖Σ̃‖_F.
 """
 
@@ -72,12 +77,13 @@ class PriorKnowledge(experiment.Spec):
     records: int = 81
 
     schema = experiment.Schema(keys=("experiment", "phase", "event", "eps", "source", "mode", "step"),
-                               columns=("time", "strength", "s", "loss", "error", "slope"))
+                               columns=("time", "strength", "s", "multiplicity", "loss", "error", "slope"))
 
     @classmethod
     def quick(cls):
-        return cls(depth=2, move="01", move_to="10", t_learn=20.0, t_retrain=30.0, t_escape=30.0,
-                   escape_eps=(1e-1, 1e-2), records=21)
+        # ε down to 1e-3 so that one decade has O(ε²) corrections ~1e-4 (the smoke test's slope check)
+        return cls(depth=2, move="01", move_to="10", t_learn=20.0, t_retrain=30.0, t_escape=40.0,
+                   escape_eps=(1e-1, 1e-2, 1e-3), records=21)
 
     def __post_init__(self):
         super().__post_init__()
@@ -88,21 +94,8 @@ class PriorKnowledge(experiment.Spec):
                              "(--set escape_eps=0.1,0.01)")
 
 
-def unused_output_direction(S, rng):
-    """A unit-norm map Û R into the outputs Σ̃ leaves unused (R Gaussian): the perturbation G."""
-    M, N = S.shape
-    U_hat = np.linalg.svd(S, full_matrices=True)[0][:, N:]
-    G = U_hat @ rng.standard_normal((U_hat.shape[1], N))
-    return G / np.linalg.norm(G)
-
-
-def strengths(P, modes):
-    """ũ_αᵀ P(t) ṽ_α, shape (T, m)."""
-    return np.einsum("mi,tmn,ni->ti", modes.U, P, modes.V)
-
-
 def phase_rows(phase, eps, t, rec, sim, sol, modes, stats):
-    """Long rows (one per time and mode) of GD's trajectory ``sim`` and the exact one beside it."""
+    """Long rows (one per time and mode block) of GD's trajectory ``sim`` and the exact one beside it."""
     P_ex = sol.product(t) if sol is not None else None
     norm = np.linalg.norm(stats.sigma31)
     frames = []
@@ -110,40 +103,49 @@ def phase_rows(phase, eps, t, rec, sim, sol, modes, stats):
         if P is None:
             continue
         err = np.zeros(t.size) if source == "simulation" else np.linalg.norm(P - sim.product, axis=(1, 2)) / norm
-        u = strengths(P, modes)
+        u, s, k = theory.block_strengths(P, modes)
         loss = stats.loss(P)
         for a in range(u.shape[1]):
             frames.append(pd.DataFrame({"phase": phase, "event": "", "eps": eps, "source": source, "mode": a, "step": rec,
-                                        "time": t, "strength": u[:, a], "s": modes.s[a], "loss": loss,
-                                        "error": err, "slope": np.nan}))
+                                        "time": t, "strength": u[:, a], "s": s[a], "multiplicity": k[a],
+                                        "loss": loss, "error": err, "slope": np.nan}))
     return frames
 
 
-EVENTS = {"sign": 0.0, "half": -0.5}  # u_α/s_α passes 0 (the plateau's middle), −1/2 (the escape)
+EVENTS = {"sign": 0.0, "half": -0.5}  # u_b/s_b passes 0 (the plateau's middle), −1/2 (the escape)
+
+
+def _first_below(u, level):
+    """Index of the first sample below ``level`` after one at or above it, per column; −1 if none.
+
+    A column that starts below ``level`` (index 0) has no crossing to interpolate: −1 too.
+    """
+    below = u < level
+    i = np.argmax(below, axis=0)
+    return np.where(below[i, np.arange(u.shape[1])] & (i > 0), i, -1)
 
 
 def exact_crossings(sol, modes, t_max, level):
-    """First time every mode's u_α/s_α falls below ``level`` along the closed form (root finding)."""
+    """First time every block's ū_b/s_b falls below ``level`` along the closed form (root finding); NaN if none."""
     grid = np.linspace(0.0, t_max, 2001)
-    u = strengths(sol.product(grid), modes) / modes.s
+    u, s, _ = theory.block_strengths(sol.product(grid), modes)
+    first = _first_below(u / s, level)
     out = np.full(u.shape[1], np.nan)
-    for a in range(u.shape[1]):
-        k = np.flatnonzero(u[:, a] < level)
-        if k.size:
-            f = lambda x: float(modes.U[:, a] @ sol.product([x])[0] @ modes.V[:, a]) / modes.s[a] - level  # noqa: E731
-            out[a] = brentq(f, grid[k[0] - 1], grid[k[0]], xtol=1e-10)
+    for a in np.flatnonzero(first > 0):
+        f = lambda x: float(theory.block_strengths(sol.product([x]), modes)[0][0, a]) / s[a] - level  # noqa: E731
+        out[a] = brentq(f, grid[first[a] - 1], grid[first[a]], xtol=1e-10)
     return out
 
 
 def gd_crossings(sim, lr, modes, level):
-    """First time every mode's u_α/s_α falls below ``level`` along GD, interpolated between steps."""
-    u = strengths(sim.product, modes) / modes.s
+    """First time every block's ū_b/s_b falls below ``level`` along GD, interpolated between steps; NaN if none."""
+    u, s, _ = theory.block_strengths(sim.product, modes)
+    u = u / s
+    first = _first_below(u, level)
     out = np.full(u.shape[1], np.nan)
-    for a in range(u.shape[1]):
-        k = np.flatnonzero(u[:, a] < level)
-        if k.size:
-            i = k[0]
-            out[a] = lr * (i - 1 + (u[i - 1, a] - level) / (u[i - 1, a] - u[i, a]))
+    for a in np.flatnonzero(first > 0):
+        i = first[a]
+        out[a] = lr * (i - 1 + (u[i - 1, a] - level) / (u[i - 1, a] - u[i, a]))
     return out
 
 
@@ -157,13 +159,14 @@ def escape_rows(spec, stats, reversed_, G, modes, progress):
         w = theory.balanced_weights(stats.sigma31 + eps * G, H)
         sol = theory.ZeroBalancedSolution.from_weights(w, reversed_)
         sim = train.gradient_descent(w, reversed_, spec.lr, steps, record_steps=np.arange(steps + 1))
+        _, s, k = theory.block_strengths(stats.sigma31, modes)
         for event, level in EVENTS.items():
-            # theory: the sign change at ln(1/ε)/s_α, the escape at 2 ln(1/ε)/s_α (+ constants)
-            slope = (1.0 if event == "sign" else 2.0) / modes.s
+            # theory: the sign change at ln(1/ε)/s_b, the escape at 2 ln(1/ε)/s_b (+ constants)
+            slope = (1.0 if event == "sign" else 2.0) / s
             for source, tx in (("exact", exact_crossings(sol, modes, spec.t_escape, level)),
                                ("simulation", gd_crossings(sim, spec.lr, modes, level))):
                 rows += [{"phase": "escape", "event": event, "eps": eps, "source": source, "mode": a, "step": -1,
-                          "time": t_cross, "strength": level * modes.s[a], "s": modes.s[a], "loss": np.nan,
+                          "time": t_cross, "strength": level * s[a], "s": s[a], "multiplicity": k[a], "loss": np.nan,
                           "error": np.nan, "slope": slope[a]} for a, t_cross in enumerate(tx)]
     return pd.DataFrame(rows)
 
@@ -183,9 +186,9 @@ def table(spec: PriorKnowledge, progress: bool = False) -> pd.DataFrame:
     stats = h.stats()
     revised = move_item(h, spec.move, spec.move_to).stats()
     reversed_ = reverse_properties(h).stats()
-    N, M, modes = stats.n_in, stats.n_out, stats.modes
+    N, M, modes = stats.n_in, stats.n_out, stats.modes  # per-block quantities only: see block_strengths
     w0 = network.init_zero_balanced((N, N, M), spec.init_scale, rng=tables.rng_for(EXPERIMENT, "init"))
-    G = unused_output_direction(stats.sigma31, tables.rng_for(EXPERIMENT, "perturbation"))
+    G = theory.unused_output_perturbation(stats.sigma31, tables.rng_for(EXPERIMENT, "perturbation"))
     t, rec, learn = gd(w0, stats, spec, spec.t_learn)
     frames = phase_rows("learn", 0.0, t, rec, learn, theory.ZeroBalancedSolution.from_weights(w0, stats),
                         modes, stats)

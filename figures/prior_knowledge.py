@@ -4,11 +4,12 @@ Reads ``prior_knowledge.csv`` (``analysis/prior_knowledge.py``; Braun et al. 202
 learning the depth-3 tree from a small init; retraining the learned network on the tree with
 one item moved to another branch; retraining it on the sign-flipped task from the learned map
 plus a perturbation ε·G into the unused outputs (the learned map itself is a saddle of the
-reversed task: B singular, no closed form); top row the loss, bottom row each mode's strength
-u_α/s_α (colour: the tree level of the mode). The grey curves of the reversal column are GD
+reversed task: B singular, no closed form); top row the loss, bottom row the mean strength ū_b/s_b of
+each block of modes with equal s_b (colour: its tree level; averaging over a block of repeated
+singular values makes the curve independent of the basis an SVD picks inside it). The grey curves of the reversal column are GD
 from the learned weights themselves, whose O(η) imbalance lets the modes pass through zero
-earlier. Right column: the time each mode is half reversed against ε (the delay grows by
-2 ln(10)/s_α per decade: dotted slopes) and the exact–GD gap ‖ΔW2W1‖/‖Σ̃‖ of each phase.
+earlier. Right column: the time each block is half reversed against ε (the delay grows by
+2 ln(10)/s_b per decade: dotted slopes) and the exact–GD gap ‖ΔW2W1‖/‖Σ̃‖ of each phase.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _phase_columns(axes, df, levels):
                 g = g[g.time <= ex.time.max()]
                 ax.plot(g.time, g.strength / g.s, color="0.6", linewidth=0.8, alpha=0.7)
         ax.axhline(0.0, color="0.7", linewidth=0.6, linestyle=":")
-        ax.set(xlabel="time t = step · η", ylabel="u_α(t) / s_α" if col == 0 else None)
+        ax.set(xlabel="time t = step · η", ylabel="ū_b(t) / s_b" if col == 0 else None)
 
 
 def _escape_column(ax, df, levels):
@@ -68,8 +69,8 @@ def _escape_column(ax, df, levels):
             ax.plot(g.eps, t0 + g.slope * np.log(e0 / g.eps), color=colour, linewidth=0.8, linestyle=":")
         else:
             ax.plot(g.eps, g.time, "o", color=colour, markersize=3)
-    ax.set(xscale="log", xlabel="perturbation ε of the learned map", ylabel="half-reversal time (u_α = −s_α/2)",
-           title="reversal delay ≈ 2 ln(1/ε)/s_α")
+    ax.set(xscale="log", xlabel="perturbation ε of the learned map", ylabel="half-reversal time (ū_b = −s_b/2)",
+           title="reversal delay ≈ 2 ln(1/ε)/s_b")
 
 
 def _gap_column(ax, df):
@@ -79,6 +80,41 @@ def _gap_column(ax, df):
     ax.set(yscale="log", xlabel="time since the phase began", ylabel="‖W2W1 exact − GD‖ / ‖Σ̃‖",
            title=f"exact − GD (η = {df.lr.iloc[0]:g})")
     ax.legend(loc="lower right", fontsize=8)
+
+
+def _slopes(esc):
+    """Least-squares slope of each block's time against ln(1/ε) over its theory slope, per source (theory: 1)."""
+    out = {}
+    for source, g in esc.groupby("source"):
+        vals = []
+        for _, m in g.dropna(subset=["time"]).groupby("mode"):
+            if len(m) >= 2:
+                vals.append(np.polyfit(np.log(1.0 / m.eps), m.time, 1)[0] / m.slope.iloc[0])
+        out[source] = (min(vals), max(vals))
+    return out
+
+
+def key_numbers(folder):
+    """The gallery's numbers: exact–GD gaps per phase, the escape-delay slope, the reversal times."""
+    df = _common.read(folder, NAME)
+    gap = df[df.source == "exact"].groupby("phase").error.max()
+    sl = _slopes(df[(df.phase == "escape") & (df.event == "half")])
+    first = df[(df.phase.isin(["reverse", "reverse_learned"])) & (df.source == "simulation")
+               & (df.strength < -0.5 * df.s)]
+    cross = first.groupby(["phase", "mode"]).time.min().groupby("phase").agg(["min", "max"])
+    n_items = int(df[df.phase == "learn"].groupby("mode").multiplicity.first().sum())  # modes = items
+    rows = [("task, step", f"depth-{int(df.depth.iloc[0])} tree ({n_items} items), η = {df.lr.iloc[0]:g}"),
+            ("max ‖ΔW2W1‖/‖Σ̃‖ learn / revise / reverse",
+             " / ".join(f"{gap.get(p, np.nan):.2g}" for p in PHASES)),
+            ("escape delay slope dt/dln(1/ε) ÷ (2/s_b), exact (theory 1)",
+             f"{sl['exact'][0]:.3f} – {sl['exact'][1]:.3f}"),
+            ("escape delay slope ÷ (2/s_b), GD", f"{sl['simulation'][0]:.3f} – {sl['simulation'][1]:.3f}")]
+    for phase, label in (("reverse", f"ε = {df[df.phase == 'reverse'].eps.iloc[0]:g}"),
+                         ("reverse_learned", "GD-learned weights")):
+        if phase in cross.index:
+            rows.append((f"reversal half-times (ū_b = −s_b/2), {label}", f"t = {cross.loc[phase, 'min']:.1f} – "
+                                                              f"{cross.loc[phase, 'max']:.1f}"))
+    return _common.key_table(rows)
 
 
 def main(argv=None) -> int:
@@ -102,37 +138,3 @@ def main(argv=None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def _slopes(esc):
-    """Least-squares slope of each mode's time against ln(1/ε) over its theory slope, per source (theory: 1)."""
-    out = {}
-    for source, g in esc.groupby("source"):
-        vals = []
-        for _, m in g.dropna(subset=["time"]).groupby("mode"):
-            if len(m) >= 2:
-                vals.append(np.polyfit(np.log(1.0 / m.eps), m.time, 1)[0] / m.slope.iloc[0])
-        out[source] = (min(vals), max(vals))
-    return out
-
-
-def key_numbers(folder):
-    """The gallery's numbers: exact–GD gaps per phase, the escape-delay slope, the reversal times."""
-    df = _common.read(folder, NAME)
-    gap = df[df.source == "exact"].groupby("phase").error.max()
-    sl = _slopes(df[(df.phase == "escape") & (df.event == "half")])
-    first = df[(df.phase.isin(["reverse", "reverse_learned"])) & (df.source == "simulation")
-               & (df.strength < -0.5 * df.s)]
-    cross = first.groupby(["phase", "mode"]).time.min().groupby("phase").agg(["min", "max"])
-    n_items = df[df.phase == "learn"]["mode"].nunique()
-    rows = [("task, step", f"depth-{int(df.depth.iloc[0])} tree ({n_items} items), η = {df.lr.iloc[0]:g}"),
-            ("max ‖ΔW2W1‖/‖Σ̃‖ learn / revise / reverse",
-             " / ".join(f"{gap.get(p, np.nan):.2g}" for p in PHASES)),
-            ("escape delay slope dt/dln(1/ε) ÷ (2/s_α), exact (theory 1)",
-             f"{sl['exact'][0]:.3f} – {sl['exact'][1]:.3f}"),
-            ("escape delay slope ÷ (2/s_α), GD", f"{sl['simulation'][0]:.3f} – {sl['simulation'][1]:.3f}")]
-    for phase, label in (("reverse", f"ε = {df[df.phase == 'reverse'].eps.iloc[0]:g}"),
-                         ("reverse_learned", "GD-learned weights")):
-        if phase in cross.index:
-            rows.append((f"reversal half-times (u_α = −s_α/2), {label}", f"t = {cross.loc[phase, 'min']:.1f} – "
-                                                              f"{cross.loc[phase, 'max']:.1f}"))
-    return _common.key_table(rows)

@@ -7,7 +7,7 @@
   :class:`LambdaBalancedSolution`, :class:`RectangularLambdaBalancedSolution`) that answer
   ``product(t)``, ``blocks(t)``, ``loss(t)``.
 - :mod:`linnet.theory.prior`: starting that solution from a learned network (Braun et al. 2022's
-  prior knowledge): :func:`balanced_weights`.
+  prior knowledge): :func:`balanced_weights`, :func:`block_strengths`, :func:`unused_output_perturbation`.
 - :mod:`linnet.theory.semantic`: shallow vs deep mode strengths, every item's predicted properties,
   hidden similarity, typicality, coherence and transient errors (Saxe et al. PNAS 2019).
 - :mod:`linnet.theory.curvature`: Hessian and Gauss–Newton spectra of the two-layer loss at

@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_float_array
+from ..metrics import mode_strength_diagonal
 
-__all__ = ["balanced_weights"]
+__all__ = ["balanced_weights", "mode_blocks", "block_strengths", "unused_output_perturbation"]
 
 
 def _check_like(like, H, N, M):
@@ -70,7 +71,7 @@ def balanced_weights(product, hidden: int, *, like=None) -> tuple[np.ndarray, np
     >>> W1, W2 = theory.balanced_weights(P, 3)
     >>> W1.shape, W2.shape, bool(np.allclose(W2 @ W1, P))
     ((3, 2), (3, 3), True)
-    >>> print(np.abs(W1 @ W1.T - W2.T @ W2).max())
+    >>> print(round(float(np.abs(W1 @ W1.T - W2.T @ W2).max()), 12))
     0.0
     >>> rot = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 3)))[0]
     >>> near = theory.balanced_weights(P, 3, like=(rot @ W1, W2 @ rot.T))  # recovers the rotation
@@ -94,3 +95,132 @@ def balanced_weights(product, hidden: int, *, like=None) -> tuple[np.ndarray, np
         A, _, Ct = np.linalg.svd(K, full_matrices=False)
         R = A @ Ct
     return (R * root) @ Vt, (U * root) @ R.T
+
+
+def mode_blocks(s, *, rtol: float = 1e-8) -> np.ndarray:
+    r"""Label the modes by block of equal singular value, shape (r,).
+
+    Within a block of repeated :math:`s` the singular vectors are defined only up to a rotation
+    (LAPACK returns one of them), so per-mode quantities there are not reproducible;
+    :func:`block_strengths` averages over each block instead.
+
+    Parameters
+    ----------
+    s : array_like, shape (r,)
+        Singular values in decreasing order (``Statistics.modes.s``).
+    rtol : float
+        Two consecutive values belong to one block when they differ by at most
+        ``rtol · max(s)`` (round-off of an SVD is ~1e-15 relative, far below the default).
+
+    Returns
+    -------
+    ndarray of int, shape (r,)
+        Block index of every mode, 0 for the strongest block, increasing.
+
+    Examples
+    --------
+    >>> from linnet.data import deterministic_tree
+    >>> from linnet import theory
+    >>> theory.mode_blocks(deterministic_tree(2, 3).stats().modes.s)
+    array([0, 1, 2, 2, 3, 3, 3, 3])
+    """
+    s = as_float_array(s, "s", ndim=1)
+    if s.size and np.any(np.diff(s) > rtol * np.abs(s).max()):
+        raise ValueError("s must be in decreasing order (the order of Statistics.modes.s)")
+    if s.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    new = np.concatenate([[False], -np.diff(s) > rtol * max(np.abs(s).max(), np.finfo(float).tiny)])
+    return np.cumsum(new).astype(np.int64)
+
+
+def block_strengths(product, modes, *, rtol: float = 1e-8):
+    r"""Mean mode strength of each block of equal singular value: a basis-free quantity.
+
+    For a block b of k modes with singular value :math:`s_b` and singular vectors
+    :math:`U_b` (M × k), :math:`V_b` (N × k),
+    :math:`\bar u_b = \operatorname{tr}(U_b^\top W \Sigma_{11}^{1/2} V_b)/k`. Rotating the
+    block's basis (:math:`U_b \to U_bQ`, :math:`V_b \to V_bQ`, Q orthogonal, the freedom an
+    SVD leaves) leaves the trace unchanged, so :math:`\bar u_b` does not depend on which
+    basis LAPACK returned; for a block of one mode it is that mode's strength
+    (:func:`linnet.metrics.mode_strength_diagonal`).
+
+    Parameters
+    ----------
+    product : array_like, shape (..., M, N)
+        End-to-end maps W, e.g. a trajectory's ``product``.
+    modes : linnet.stats.Modes
+        The task's modes.
+    rtol : float
+        Block tolerance of :func:`mode_blocks`.
+
+    Returns
+    -------
+    strength : ndarray, shape (..., n_blocks)
+        :math:`\bar u_b` of each block.
+    s : ndarray, shape (n_blocks,)
+        The block's singular value (mean over the block).
+    multiplicity : ndarray of int, shape (n_blocks,)
+        k, the number of modes in the block.
+
+    Examples
+    --------
+    >>> from linnet.data import deterministic_tree
+    >>> from linnet import theory
+    >>> st = deterministic_tree(2, 2).stats()  # s = 1.225, 0.707, 0.5, 0.5
+    >>> u, s, k = theory.block_strengths(0.5 * st.sigma31, st.modes)  # half of the optimum
+    >>> print(np.round(u / s, 6), k)
+    [0.5 0.5 0.5] [1 1 2]
+    """
+    labels = mode_blocks(modes.s, rtol=rtol)
+    u = mode_strength_diagonal(product, modes)
+    n = int(labels.max()) + 1 if labels.size else 0
+    k = np.bincount(labels, minlength=n)
+    # sum within each block along the last axis, then divide by its size
+    total = np.stack([u[..., labels == b].sum(axis=-1) for b in range(n)], axis=-1)
+    s = np.bincount(labels, weights=modes.s, minlength=n) / k
+    return total / k, s, k
+
+
+def unused_output_perturbation(sigma31, rng: np.random.Generator) -> np.ndarray:
+    r"""A random unit-norm map into the outputs :math:`\Sigma_{31}` leaves unused, shape (M, N).
+
+    :math:`G = (I - \Pi)R/\lVert (I - \Pi)R\rVert_F` with R an M × N standard Gaussian draw of
+    ``rng`` and :math:`\Pi = \Sigma_{31}\Sigma_{31}^{+}` the orthogonal projector onto the
+    column space of :math:`\Sigma_{31}`. The projector is unique (unlike a basis of its
+    complement, which an SVD chooses), so G depends only on the task and the seed. Adding
+    :math:`\varepsilon G` to a learned map moves it off the reversed task's saddle
+    (docs/theory.md#learning-from-prior-knowledge).
+
+    Parameters
+    ----------
+    sigma31 : array_like, shape (M, N)
+        Input-output correlation; needs rank < M (unused output directions).
+    rng : numpy.random.Generator
+        Source of R.
+
+    Returns
+    -------
+    ndarray, shape (M, N)
+        G with :math:`\Pi G = 0` and :math:`\lVert G\rVert_F = 1`.
+
+    Examples
+    --------
+    >>> from linnet.data import deterministic_tree
+    >>> from linnet import theory
+    >>> S = deterministic_tree(2, 2).stats().sigma31  # 7 properties × 4 items, rank 4
+    >>> G = theory.unused_output_perturbation(S, np.random.default_rng(0))
+    >>> print(G.shape, round(float(np.linalg.norm(G)), 12), round(float(np.abs(S.T @ G).max()), 12))
+    (7, 4) 1.0 0.0
+    """
+    S = as_float_array(sigma31, "sigma31", ndim=2)
+    if not np.all(np.isfinite(S)):
+        raise ValueError("sigma31 must be finite")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+    M, N = S.shape
+    G = rng.standard_normal((M, N))
+    G -= S @ (np.linalg.pinv(S) @ G)
+    norm = np.linalg.norm(G)
+    if norm < 1e-12 * np.sqrt(M * N):
+        raise ValueError("sigma31 must leave some output direction unused (rank < M); it spans all outputs")
+    return G / norm
