@@ -69,10 +69,30 @@ class GeneralisationSNR(experiment.Spec):
         return cls(n_in=1000, sim_every=1, teachers=10)
 
 
+def check(spec: GeneralisationSNR) -> int:
+    """The --set values parse_args cannot judge (it checks counts >= 1 and finiteness), before
+    any work; returns P = round(α·N)."""
+    for key in ("alpha", "lr", "long_time"):
+        if not getattr(spec, key) > 0:
+            raise ValueError(f"--set {key} must be > 0; got {getattr(spec, key):g}")
+    P = int(round(spec.alpha * spec.n_in))
+    if P < 1:
+        raise ValueError(f"--set alpha={spec.alpha:g} with --set n_in={spec.n_in} gives P = round(alpha*n_in) = 0 "
+                         f"samples; pass alpha >= {0.5 / spec.n_in:.3g} or a larger n_in")
+    a = P / spec.n_in
+    top = float(gen.marchenko_pastur_edges(a)[1]) / a  # Σ11's top eigenvalue (1 + √α)²/α as N → ∞
+    if spec.lr * top >= 1:
+        raise ValueError(f"--set lr={spec.lr:g} times Sigma11's top eigenvalue {top:.3g} (alpha = {a:g}) must be "
+                         f"< 1 (monotone gradient descent, the theory's assumption); pass lr < {1 / top:.3g}")
+    return P
+
+
 def snr_grid(spec: GeneralisationSNR) -> np.ndarray:
     """2^(lo : step : hi), the end included (the count rounded, so 0.02 steps do not drift)."""
-    if not spec.log2_snr_step > 0 or spec.log2_snr_max < spec.log2_snr_min:
-        raise ValueError("--set log2_snr_step must be > 0 and log2_snr_max >= log2_snr_min")
+    ends = (spec.log2_snr_min, spec.log2_snr_max, spec.log2_snr_step)
+    if not (np.all(np.isfinite(ends)) and spec.log2_snr_step > 0 and spec.log2_snr_max >= spec.log2_snr_min):
+        raise ValueError("--set log2_snr_step must be > 0 and log2_snr_max >= log2_snr_min (finite), so that "
+                         f"the SNR grid is not empty; got {ends}")
     n = int(round((spec.log2_snr_max - spec.log2_snr_min) / spec.log2_snr_step))
     return 2.0 ** (spec.log2_snr_min + spec.log2_snr_step * np.arange(n + 1))
 
@@ -92,8 +112,9 @@ def simulation_rows(spec: GeneralisationSNR, snr: np.ndarray, t_opt: np.ndarray,
     """One teacher draw at every simulated SNR: stopped at the theory's t*, its own best, long, ∞."""
     task = snr_family(spec.n_in, P, snrs=snr, rng=tables.rng_for(NAME, spec.n_in, P, seed))
     step_opt = np.rint(t_opt / spec.lr).astype(np.int64)
-    # each SNR's own log grid around the theory's t* (columns), for the teacher's own minimum
-    grid = np.rint(np.exp(np.log(step_opt)[None, :]
+    # each SNR's own log grid around the theory's t* (columns), for the teacher's own minimum;
+    # centred on step 1 where t* < η/2 rounds to step 0 (a large --set lr), so the log is finite
+    grid = np.rint(np.exp(np.log(np.maximum(step_opt, 1))[None, :]
                           + np.linspace(np.log(0.25), np.log(4.0), spec.stop_grid)[:, None])).astype(np.int64)
     long = np.full((1, snr.size), int(round(spec.long_time / spec.lr)), dtype=np.int64)
     E = stopped_errors(task, np.vstack([step_opt[None], long, grid]), lr=spec.lr, limit=True)[1]
@@ -108,10 +129,8 @@ def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, GeneralisationSNR, argv)
     spec = args.spec
     with experiment.user_errors(args):
+        P = check(spec)
         snr = snr_grid(spec)
-        if spec.sim_every < 1:
-            raise ValueError(f"--set sim_every must be >= 1 (simulate every k-th SNR); got {spec.sim_every}")
-        P = int(round(spec.alpha * spec.n_in))
         a = P / spec.n_in  # the α the simulation has (P rounded)
         theory = theory_rows(spec, snr, a)
         sim_snr = snr[::spec.sim_every]
