@@ -20,9 +20,11 @@ with an infinite mean over draws (E tr(XᵀX)⁻¹ = ∞ for a square Gaussian X
 quantity to average; ``E_test_long`` is the long-training comparison (``long_time`` ≪ N²,
 where the finite sample's smallest eigenvalue ~ 2.5/N² would start to matter).
 
-Defaults (``make figures``, 3.5 s): N = P = 500, 17 simulated SNRs (2^(−4 : 0.5 : 4)), 16 teachers.
-``--paper`` (9 s): N = P = 1000, every SNR of the grid simulated, 10 teachers (times: Intel Xeon,
-AVX-512, one process). One eigendecomposition per teacher serves every SNR and step.
+Defaults (``make figures``, 1.6 s CPU): N = P = 500, 17 simulated SNRs (2^(−4 : 0.5 : 4)), 16 teachers.
+``--paper`` (13 s CPU, half of it page faults on the (steps, SNRs, N) arrays): N = P = 1000, every
+SNR of the grid simulated, 10 teachers (times: Intel Xeon, AVX-512, one process, one BLAS thread;
+wall 2.4 s and 19 s on the shared 2-core machine). One eigendecomposition per teacher serves
+every SNR and step.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class GeneralisationSNR(experiment.Spec):
 
     schema = experiment.Schema(
         keys=("source", "snr", "seed"),
-        columns=("n_in", "n_samples", "lr", "t_opt", "E_test_stop", "E_test_long", "E_test_final"))
+        columns=("n_in", "n_samples", "lr", "t_opt", "E_test_stop", "E_test_oracle", "E_test_long",
+                 "E_test_final"))
 
     @classmethod
     def quick(cls):
@@ -69,10 +72,30 @@ class GeneralisationSNR(experiment.Spec):
         return cls(n_in=1000, sim_every=1, teachers=10)
 
 
+def check(spec: GeneralisationSNR) -> int:
+    """The --set values parse_args cannot judge (it checks counts >= 1 and finiteness), before
+    any work; returns P = round(α·N)."""
+    for key in ("alpha", "lr", "long_time"):
+        if not getattr(spec, key) > 0:
+            raise ValueError(f"--set {key} must be > 0; got {getattr(spec, key):g}")
+    P = int(round(spec.alpha * spec.n_in))
+    if P < 1:
+        raise ValueError(f"--set alpha={spec.alpha:g} with --set n_in={spec.n_in} gives P = round(alpha*n_in) = 0 "
+                         f"samples; pass alpha >= {0.5 / spec.n_in:.3g} or a larger n_in")
+    a = P / spec.n_in
+    top = float(gen.marchenko_pastur_edges(a)[1]) / a  # Σ11's top eigenvalue (1 + √α)²/α as N → ∞
+    if spec.lr * top >= 1:
+        raise ValueError(f"--set lr={spec.lr:g} times Sigma11's top eigenvalue {top:.3g} (alpha = {a:g}) must be "
+                         f"< 1 (monotone gradient descent, the theory's assumption); pass lr < {1 / top:.3g}")
+    return P
+
+
 def snr_grid(spec: GeneralisationSNR) -> np.ndarray:
     """2^(lo : step : hi), the end included (the count rounded, so 0.02 steps do not drift)."""
-    if not spec.log2_snr_step > 0 or spec.log2_snr_max < spec.log2_snr_min:
-        raise ValueError("--set log2_snr_step must be > 0 and log2_snr_max >= log2_snr_min")
+    ends = (spec.log2_snr_min, spec.log2_snr_max, spec.log2_snr_step)
+    if not (np.all(np.isfinite(ends)) and spec.log2_snr_step > 0 and spec.log2_snr_max >= spec.log2_snr_min):
+        raise ValueError("--set log2_snr_step must be > 0 and log2_snr_max >= log2_snr_min (finite), so that "
+                         f"the SNR grid is not empty; got {ends}")
     n = int(round((spec.log2_snr_max - spec.log2_snr_min) / spec.log2_snr_step))
     return 2.0 ** (spec.log2_snr_min + spec.log2_snr_step * np.arange(n + 1))
 
@@ -92,8 +115,9 @@ def simulation_rows(spec: GeneralisationSNR, snr: np.ndarray, t_opt: np.ndarray,
     """One teacher draw at every simulated SNR: stopped at the theory's t*, its own best, long, ∞."""
     task = snr_family(spec.n_in, P, snrs=snr, rng=tables.rng_for(NAME, spec.n_in, P, seed))
     step_opt = np.rint(t_opt / spec.lr).astype(np.int64)
-    # each SNR's own log grid around the theory's t* (columns), for the teacher's own minimum
-    grid = np.rint(np.exp(np.log(step_opt)[None, :]
+    # each SNR's own log grid around the theory's t* (columns), for the teacher's own minimum;
+    # centred on step 1 where t* < η/2 rounds to step 0 (a large --set lr), so the log is finite
+    grid = np.rint(np.exp(np.log(np.maximum(step_opt, 1))[None, :]
                           + np.linspace(np.log(0.25), np.log(4.0), spec.stop_grid)[:, None])).astype(np.int64)
     long = np.full((1, snr.size), int(round(spec.long_time / spec.lr)), dtype=np.int64)
     E = stopped_errors(task, np.vstack([step_opt[None], long, grid]), lr=spec.lr, limit=True)[1]
@@ -108,10 +132,8 @@ def main(argv=None) -> int:
     args = experiment.parse_args(NAME, __doc__, GeneralisationSNR, argv)
     spec = args.spec
     with experiment.user_errors(args):
+        P = check(spec)
         snr = snr_grid(spec)
-        if spec.sim_every < 1:
-            raise ValueError(f"--set sim_every must be >= 1 (simulate every k-th SNR); got {spec.sim_every}")
-        P = int(round(spec.alpha * spec.n_in))
         a = P / spec.n_in  # the α the simulation has (P rounded)
         theory = theory_rows(spec, snr, a)
         sim_snr = snr[::spec.sim_every]
@@ -119,7 +141,7 @@ def main(argv=None) -> int:
         frames = [theory]
         bar = tqdm(range(spec.teachers), disable=not (args.progress and sys.stderr.isatty()),
                    desc=NAME, unit="teacher", leave=False)
-        for seed in bar:  # the paper's N = 1000 takes a minute: show where it is
+        for seed in bar:  # --paper: 10 teachers of ~1.3 s CPU each: show where it is
             frames.append(simulation_rows(spec, sim_snr, t_opt, P, seed))
         table = pd.concat(frames, ignore_index=True)
     experiment.write(table, args.out, spec)

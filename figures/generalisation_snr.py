@@ -61,7 +61,7 @@ def key_numbers(folder: Path) -> pd.DataFrame:
                      f"{100 * g.mean():+.2f} % ± {100 * g.sem():.2f} %"))
     rows.append(("t → ∞: theory; simulated median (finite N)",
                  f"{th.E_test_final.iloc[0]:g}; {sim.E_test_final.median():.3g}"))
-    return pd.DataFrame(rows, columns=["quantity", "value"])
+    return _common.key_table(rows)
 
 
 def main(argv=None) -> int:

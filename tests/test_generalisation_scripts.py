@@ -127,3 +127,20 @@ def test_snr_table_theory_on_the_whole_grid_and_simulation_at_every_sim_every(qu
     assert np.all(sim.E_test_oracle <= sim.E_test_stop)
     # early stopping beats long training beats nothing at every simulated point
     assert np.all(sim.E_test_stop < sim.E_test_long) and np.all(sim.E_test_long < sim.E_test_final)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("alpha=0", "--set alpha must be > 0"),
+    ("alpha=0.001", "gives P = round(alpha*n_in) = 0 samples; pass alpha >= 0.0125"),  # quick N = 40
+    ("lr=0.3", "pass lr < 0.25"),  # η·λ+ ≥ 1 at α = 1 (λ+ = 4): the theory's monotone GD fails
+    ("long_time=0", "--set long_time must be > 0"),
+    ("log2_snr_step=0", "the SNR grid is not empty"),
+])
+def test_snr_bad_set_value_is_one_line_before_any_work(tmp_path, capsys, setting, message):
+    # alpha·n_in rounding to P = 0 divided by zero (a traceback) before the check
+    main = load_script("analysis/generalisation_snr.py").main
+    with pytest.raises(SystemExit) as exc:
+        main(["--quick", "--set", setting, "--out", str(tmp_path / "t.csv"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "t.csv").exists()

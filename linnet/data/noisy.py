@@ -231,12 +231,12 @@ def stopped_errors(task: NoisyTask, steps, *, lr: float, limit: bool = False, rc
 
     :func:`descent_errors` at steps that differ between teachers (each SNR's own optimal
     stopping step, say), with one eigendecomposition :math:`\Sigma_{11} = Q\Lambda Q^\top` for all:
-    in the eigenbasis step k is exactly (:func:`linnet.theory.generalisation.linear_descent`)
+    in the eigenbasis step k is exactly (:func:`linnet.theory.generalisation.descent_filter`)
 
     .. math:: \tilde w_k = \tilde b\,\frac{1 - (1-\eta\lambda)^k}{\lambda}, \qquad
               \tilde b = Q^\top\Sigma_{31}^\top,
 
-    (kη on λ = 0), and with :math:`\tilde a = Q^\top\bar w`,
+    (kη on the null space λ ≤ 0), and with :math:`\tilde a = Q^\top\bar w`,
     :math:`E_{test} = \lVert\tilde w - \tilde a\rVert^2 + \sigma_\varepsilon^2`,
     :math:`E_{train} = \langle y^2\rangle - 2\tilde w\cdot\tilde b + \sum_i\lambda_i\tilde w_i^2`.
 
@@ -267,6 +267,8 @@ def stopped_errors(task: NoisyTask, steps, *, lr: float, limit: bool = False, rc
     >>> print(E_te.round(4), descent_errors(task, [100, 300], lr=0.01)[1].diagonal().round(4))
     [[0.9859 0.5385]] [0.9859 0.5385]
     """
+    from ..theory.generalisation import descent_filter
+
     P = task.X.shape[0]
     M = task.teacher.shape[0]
     k = _check_teacher_steps(steps, M)
@@ -278,17 +280,7 @@ def stopped_errors(task: NoisyTask, steps, *, lr: float, limit: bool = False, rc
     B = (task.Y.T @ task.X / P) @ Q  # (M, N)
     A = task.teacher @ Q
     y2 = np.mean(task.Y**2, axis=0)
-    base = 1 - lr * lam
-    rows = []
-    for kk in k:  # one (M, N) block per row: memory M·N whatever T is
-        D = base[None, :] ** kk[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows.append(np.where(lam > 0, (1 - D) / lam, kk[:, None] * lr))
-    if limit:
-        keep = lam > rcond * lam.max()
-        with np.errstate(divide="ignore"):
-            rows.append(np.broadcast_to(np.where(keep, 1 / lam, 0.0), (M, lam.size)))
-    G = np.stack(rows)  # (T, M, N)
+    G = descent_filter(k[:, :, None], lam, lr=lr, limit=limit, rcond=rcond)[0]  # (T, M, N)
     Wt = B * G
     E_test = np.sum((Wt - A) ** 2, axis=-1) + task.noise_var
     E_train = y2 - 2 * np.sum(Wt * B, axis=-1) + np.sum(lam * Wt**2, axis=-1)

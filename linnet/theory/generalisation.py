@@ -66,6 +66,7 @@ __all__ = [
     "shallow_errors",
     "shallow_limits",
     "shallow_early_stopping",
+    "descent_filter",
     "linear_descent",
     "outlier_singular_value",
     "outlier_vector_overlaps",
@@ -463,6 +464,70 @@ def shallow_early_stopping(alpha, snr, *, init_var=0.0, lr=None, iterations: int
     return t.reshape(alpha.shape), E_opt.reshape(alpha.shape)
 
 
+def descent_filter(steps, lam, *, lr, limit: bool = False, rcond: float = 1e-10):
+    r"""Gradient descent's filters on the eigenvalues of Σ11: the one formula behind exact GD.
+
+    :math:`W \leftarrow W - \eta(W\Sigma_{11} - \Sigma_{31})` from :math:`W_0` is, in the
+    eigenbasis of :math:`\Sigma_{11}` (eigenvalue λ), :math:`\tilde W_k = \tilde W_0 D^k + \tilde\Sigma_{31} G_k` with
+
+    .. math:: D^k = (1 - \eta\lambda)^k, \qquad G_k = \frac{1 - D^k}{\lambda}\ (\lambda > 0), \qquad G_k = k\eta\ (\lambda \le 0).
+
+    λ ≤ 0 is the null space: Σ11 is positive semi-definite, so a negative eigenvalue is
+    round-off of 0 (eigh returns ±1e-17 there when N > P), where the sum
+    :math:`\sum_{j<k}(1-\eta\lambda)^j` is kη. :math:`D^k = \exp(k\log(1 - \eta\lambda))`
+    (``log1p``: accurate for small ηλ; complex for ηλ > 1, then the real part, exact for integer k).
+
+    Parameters
+    ----------
+    steps : array_like of int
+        Steps k ≥ 0, shape (T, ...) broadcasting against ``lam``: (T, 1) against (N,) for one
+        step per row, (T, M, 1) against (N,) for a step per row and output (teacher).
+    lam : ndarray, shape (..., N)
+        Eigenvalues of Σ11 (a stack on the leading axes).
+    lr : float
+        η > 0.
+    limit : bool
+        Append the k → ∞ filters as one more row on axis 0: :math:`G = 1/\lambda`, :math:`D^k = 0`
+        on the eigenvalues above ``rcond`` · the largest, :math:`G = 0`, :math:`D^k = 1` on the others
+        (the minimum-norm least-squares map).
+    rcond : float
+        Relative cut below which an eigenvalue counts as 0 for ``limit``.
+
+    Returns
+    -------
+    G, Dk : ndarray, the broadcast shape of ``steps`` and ``lam`` (one more row on axis 0 with ``limit``)
+
+    Examples
+    --------
+    >>> from linnet.theory.generalisation import descent_filter
+    >>> G, Dk = descent_filter(np.array([[0], [1], [2]]), np.array([0.0, 0.5, 1.0]), lr=0.5, limit=True)
+    >>> print(G)
+    [[0.    0.    0.   ]
+     [0.5   0.5   0.5  ]
+     [1.    0.875 0.75 ]
+     [0.    2.    1.   ]]
+    >>> print(Dk[2], Dk[3])
+    [1.     0.5625 0.25  ] [1. 0. 0.]
+    """
+    k = np.asarray(steps)
+    if k.ndim == 0 or k.size == 0 or not np.issubdtype(k.dtype, np.integer) or k.min() < 0:
+        raise ValueError(f"steps must be integers >= 0 with a leading step axis; got {steps!r}")
+    lam = as_float_array(lam, "lam")
+    lr = positive_float(lr, "lr")
+    D = np.log1p(-lr * lam.astype(complex)) if np.any(lr * lam >= 1) else np.log1p(-lr * lam)
+    Dk = np.exp(k * D)
+    if np.iscomplexobj(Dk):  # 1 − ηλ < 0: (1 − ηλ)^k is real for integer k
+        Dk = Dk.real
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G = np.where(lam > 0, (1 - Dk) / lam, k * lr)
+    if limit:  # k → ∞: D^k → 0 and G → 1/λ on the kept eigenvalues, D^k = 1 and G = 0 on the rest
+        keep = lam > rcond * lam.max(axis=-1, keepdims=True)
+        with np.errstate(divide="ignore"):
+            G = np.concatenate([G, np.broadcast_to(np.where(keep, 1 / lam, 0.0), G.shape[1:])[None]])
+        Dk = np.concatenate([Dk, np.broadcast_to(np.where(keep, 0.0, 1.0), Dk.shape[1:])[None]])
+    return G, Dk
+
+
 def linear_descent(steps, sigma11, sigma31, *, lr, init=None, limit: bool = False,
                    rcond: float = 1e-10) -> np.ndarray:
     r"""Exact gradient descent of a linear student :math:`W` on linnet's loss, from the statistics.
@@ -473,7 +538,7 @@ def linear_descent(steps, sigma11, sigma31, *, lr, init=None, limit: bool = Fals
     .. math:: W_k = W_0 Q D^k Q^\top + \Sigma_{31} Q\,\frac{1 - D^k}{\lambda} Q^\top, \qquad D = 1 - \eta\lambda,
 
     (:math:`(1-D^k)/\lambda \to k\eta` on the null space of Σ11, where data give Σ31 no
-    component): the iterate of the plain loop at every step at once, for a stack of tasks.
+    component; :func:`descent_filter`): the iterate of the plain loop at every step at once, for a stack of tasks.
 
     Parameters
     ----------
@@ -519,19 +584,8 @@ def linear_descent(steps, sigma11, sigma31, *, lr, init=None, limit: bool = Fals
     s31 = as_float_array(sigma31, "sigma31")
     if s11.ndim < 2 or s11.shape[-1] != s11.shape[-2] or s31.shape[-1] != s11.shape[-1]:
         raise ValueError(f"sigma11 must be (..., N, N) and sigma31 (..., M, N); got {s11.shape}, {s31.shape}")
-    lr = positive_float(lr, "lr")
     lam, Q = np.linalg.eigh(s11)
-    D = np.log1p(-lr * lam.astype(complex)) if np.any(lr * lam >= 1) else np.log1p(-lr * lam)
-    Dk = np.exp(k.reshape((-1,) + (1,) * lam.ndim) * D)  # (T, ..., N)
-    if np.iscomplexobj(Dk):  # 1 − ηλ < 0: (1 − ηλ)^k is real for integer k
-        Dk = Dk.real
-    with np.errstate(divide="ignore", invalid="ignore"):
-        G = np.where(lam == 0, k.reshape((-1,) + (1,) * lam.ndim) * lr, (1 - Dk) / lam)
-    if limit:  # k → ∞: D^k → 0 and G → 1/λ on the kept eigenvalues, D^k = 1 and G = 0 on the rest
-        keep = lam > rcond * lam.max(axis=-1, keepdims=True)
-        with np.errstate(divide="ignore"):
-            G = np.concatenate([G, np.where(keep, 1 / lam, 0.0)[None]])
-        Dk = np.concatenate([Dk, np.where(keep, 0.0, 1.0)[None]])
+    G, Dk = descent_filter(k.reshape((-1,) + (1,) * lam.ndim), lam, lr=lr, limit=limit, rcond=rcond)
     B = s31 @ Q  # (..., M, N): the targets' correlation in the eigenbasis
     W = (B * G[..., None, :]) @ np.swapaxes(Q, -1, -2)
     if init is not None:
