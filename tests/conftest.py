@@ -77,6 +77,32 @@ def run_quick_analyses(names, folder: Path) -> Path:
     return folder
 
 
+def checked_quick_table(folder: Path, name: str):
+    """``<folder>/<name>.csv`` of a ``--quick`` run, checked against its script's spec: every
+    column its schema requires, a column for every parameter (the table records the values
+    used), at least one row. Returned for the family's own checks."""
+    from linnet import tables
+
+    df = tables.read(folder / f"{name}.csv")
+    spec = script_spec(name)
+    assert set(spec.schema.required) <= set(df.columns)
+    assert set(spec.quick().parameters()) <= set(df.columns)
+    assert len(df) > 0
+    return df
+
+
+def check_figure(folder: Path, name: str, out_dir: Path) -> None:
+    """Draw ``figures/<name>.py`` from the tables in ``folder``: PNG and PDF written, and its
+    ``key_numbers`` in the gallery's form (columns quantity, value; 3–8 rows of non-empty text)."""
+    out = out_dir / f"{name}.png"
+    script = load_script(f"figures/{name}.py")
+    assert (script.main(["--tables", str(folder), "--out", str(out)]) or 0) == 0
+    assert out.stat().st_size > 0 and out.with_suffix(".pdf").stat().st_size > 0
+    numbers = script.key_numbers(folder)
+    assert list(numbers.columns) == ["quantity", "value"] and 3 <= len(numbers) <= 8
+    assert all(isinstance(v, str) and v for v in numbers.value)
+
+
 @pytest.fixture
 def run_script():
     """Run a script's ``main(argv)`` in-process and return its exit code."""

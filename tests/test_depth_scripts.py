@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import script_spec
+from conftest import check_figure, checked_quick_table
 
 from linnet import tables
 
@@ -26,18 +26,12 @@ def quick_tables(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ANALYSES)
 def test_table_has_its_schema(quick_tables, name):
-    df = pd.read_csv(quick_tables / f"{name}.csv")
-    assert set(script_spec(name).schema.required) <= set(df.columns)
-    # Every parameter is recorded: a column of its name (its own, or a parameter column).
-    assert set(script_spec(name).quick().parameters()) <= set(df.columns)
-    assert len(df) > 0
+    checked_quick_table(quick_tables, name)
 
 
 @pytest.mark.parametrize("name", ANALYSES)
-def test_figure_script_draws_from_the_table(quick_tables, tmp_path, run_script, name):
-    out = tmp_path / f"{name}.png"
-    assert run_script(f"figures/{name}.py", ["--tables", str(quick_tables), "--out", str(out)]) == 0
-    assert out.stat().st_size > 0 and out.with_suffix(".pdf").exists()
+def test_figure_script_draws_from_the_table(quick_tables, tmp_path, name):
+    check_figure(quick_tables, name, tmp_path)
 
 
 def test_depth_isometry_theory_is_exact_for_aligned_weights(quick_tables):

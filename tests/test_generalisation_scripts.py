@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import load_script, script_spec
+from conftest import check_figure, checked_quick_table, load_script
 
 from linnet import tables
 from linnet.theory import generalisation as gen
@@ -28,22 +28,14 @@ def quick_tables(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ANALYSES)
 def test_analysis_writes_table_with_schema(quick_tables, name):
-    df = tables.read(quick_tables / f"{name}.csv")
-    assert set(script_spec(name).schema.required) <= set(df.columns)
-    assert set(script_spec(name).quick().parameters()) <= set(df.columns)
-    assert len(df) > 0
+    df = checked_quick_table(quick_tables, name)
     if "source" in df:  # the teacher tables: simulation beside theory (MNIST has no theory)
         assert (df.source == "simulation").any() and (df.source == "theory").any()
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
-def test_figure_writes_png_and_pdf_and_key_numbers(quick_tables, run_script, tmp_path, name):
-    out = tmp_path / f"{name}.png"
-    assert run_script(f"figures/{name}.py", ["--tables", str(quick_tables), "--out", str(out)]) == 0
-    assert out.stat().st_size > 0 and out.with_suffix(".pdf").stat().st_size > 0
-    k = load_script(f"figures/{name}.py").key_numbers(quick_tables)
-    assert list(k.columns) == ["quantity", "value"] and 3 <= len(k) <= 8
-    assert all(isinstance(v, str) for v in k.value)
+def test_figure_writes_png_and_pdf_and_key_numbers(quick_tables, tmp_path, name):
+    check_figure(quick_tables, name, tmp_path)
 
 
 def test_time_table_theory_is_the_integrals_at_theory_time(quick_tables):

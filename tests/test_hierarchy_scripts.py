@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import load_script, script_spec
+from conftest import check_figure, checked_quick_table, load_script
 
 from linnet import data, tables, train
 
@@ -26,20 +26,12 @@ def quick_tables(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ANALYSES)
 def test_analysis_writes_table_with_schema(quick_tables, name):
-    df = tables.read(quick_tables / f"{name}.csv")
-    assert set(script_spec(name).schema.required) <= set(df.columns)
-    assert set(script_spec(name).quick().parameters()) <= set(df.columns)
-    assert len(df) > 0
+    checked_quick_table(quick_tables, name)
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
-def test_figure_writes_png_and_pdf_and_key_numbers(quick_tables, run_script, tmp_path, name):
-    out = tmp_path / f"{name}.png"
-    assert run_script(f"figures/{name}.py", ["--tables", str(quick_tables), "--out", str(out)]) == 0
-    assert out.stat().st_size > 0 and out.with_suffix(".pdf").stat().st_size > 0
-    numbers = load_script(f"figures/{name}.py").key_numbers(quick_tables)
-    assert list(numbers.columns) == ["quantity", "value"] and 3 <= len(numbers) <= 8
-    assert all(isinstance(v, str) and v for v in numbers.value)
+def test_figure_writes_png_and_pdf_and_key_numbers(quick_tables, tmp_path, name):
+    check_figure(quick_tables, name, tmp_path)
 
 
 def test_toy_deep_has_stages_shallow_one_timescale(quick_tables):

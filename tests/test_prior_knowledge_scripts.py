@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import load_script, script_spec
+from conftest import check_figure, checked_quick_table, load_script
 
 from linnet import tables
 
@@ -26,20 +26,13 @@ def quick_tables(tmp_path_factory):
 
 
 def test_analysis_writes_table_with_schema(quick_tables):
-    df = tables.read(quick_tables / f"{NAME}.csv")
-    assert set(script_spec(NAME).schema.required) <= set(df.columns)
-    assert set(script_spec(NAME).quick().parameters()) <= set(df.columns)
+    df = checked_quick_table(quick_tables, NAME)
     assert set(df.phase) == {"learn", "revise", "reverse", "reverse_learned", "escape"}
     assert set(df.source) == {"exact", "simulation"}
 
 
-def test_figure_writes_png_and_pdf_and_key_numbers(quick_tables, run_script, tmp_path):
-    out = tmp_path / f"{NAME}.png"
-    assert run_script(f"figures/{NAME}.py", ["--tables", str(quick_tables), "--out", str(out)]) == 0
-    assert out.stat().st_size > 0 and out.with_suffix(".pdf").stat().st_size > 0
-    k = load_script(f"figures/{NAME}.py").key_numbers(quick_tables)
-    assert list(k.columns) == ["quantity", "value"] and 3 <= len(k) <= 8
-    assert all(isinstance(v, str) for v in k.value)
+def test_figure_writes_png_and_pdf_and_key_numbers(quick_tables, tmp_path):
+    check_figure(quick_tables, NAME, tmp_path)
 
 
 def test_exact_and_gd_agree_to_first_order_in_the_step(quick_tables):

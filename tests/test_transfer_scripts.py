@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import load_script, script_spec
+from conftest import check_figure, checked_quick_table, script_spec
 
 from linnet import tables
 from linnet.theory import transfer as tr
@@ -26,10 +26,8 @@ def quick_table(tmp_path_factory):
 
 
 def test_analysis_writes_table_with_schema(quick_table):
-    df = tables.read(quick_table / f"{NAME}.csv")
+    df = checked_quick_table(quick_table, NAME)
     spec = script_spec(NAME).quick()
-    assert set(script_spec(NAME).schema.required) <= set(df.columns)
-    assert set(spec.parameters()) <= set(df.columns)
     sim, th = df[df.source == "simulation"], df[df.source == "theory"]
     assert len(sim) == len(spec.targets) * len(spec.auxes) * len(spec.qs) * spec.seeds
     # every simulated (target, aux, q) has its theory row; the benefit is the difference of the
@@ -48,13 +46,8 @@ def test_theory_rows_are_the_library_function(quick_table):
     assert row.benefit == pytest.approx(b.benefit, abs=1e-9)  # 10 significant digits in the table
 
 
-def test_figure_writes_png_and_pdf_and_key_numbers(quick_table, run_script, tmp_path):
-    out = tmp_path / f"{NAME}.png"
-    assert run_script(f"figures/{NAME}.py", ["--tables", str(quick_table), "--out", str(out)]) == 0
-    assert out.stat().st_size > 0 and out.with_suffix(".pdf").stat().st_size > 0
-    k = load_script(f"figures/{NAME}.py").key_numbers(quick_table)
-    assert list(k.columns) == ["quantity", "value"] and 3 <= len(k) <= 8
-    assert all(isinstance(v, str) for v in k.value)
+def test_figure_writes_png_and_pdf_and_key_numbers(quick_table, tmp_path):
+    check_figure(quick_table, NAME, tmp_path)
 
 
 def test_bad_settings_are_one_line(run_script, tmp_path, capsys):
