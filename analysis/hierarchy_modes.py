@@ -90,16 +90,10 @@ def run(spec: HierarchyModes, depth: int) -> pd.DataFrame:
     t = rec * spec.lr
     sim = metrics.mode_strength_diagonal(tr.product, modes)  # (T, K, r)
     u0, theo = theory.ensemble_mode_strength(t, w, modes)  # (K, r), (T, K, r)
-    r = modes.s.size
-    frames = []
-    for source, u in (("simulation", sim), ("theory", theo)):
-        for k in range(spec.seeds):
-            frames.append(pd.DataFrame({
-                "network": "shallow" if depth == 1 else "deep", "seed": k, "source": source,
-                "step": np.repeat(rec, r), "mode": np.tile(np.arange(1, r + 1), rec.size),
-                "time": np.repeat(t, r), "level": np.tile(level, rec.size), "s": np.tile(modes.s, rec.size),
-                "s_expected": np.tile(s_expected, rec.size), "analyzer_overlap": np.tile(overlap, rec.size),
-                "strength": u[:, k].ravel(), "u0": np.tile(u0[k], rec.size)}))
+    frames = tables.mode_frames(
+        {"simulation": sim, "theory": theo}, u0, steps=rec, times=t,
+        first={"network": "shallow" if depth == 1 else "deep"},
+        per_mode={"level": level, "s": modes.s, "s_expected": s_expected, "analyzer_overlap": overlap})
     return pd.concat(frames, ignore_index=True)
 
 

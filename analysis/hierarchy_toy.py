@@ -66,16 +66,10 @@ def run(spec: HierarchyToy, depth: int) -> pd.DataFrame:
     sim = metrics.mode_strength_diagonal(tr.product, modes)  # (T, K, r)
     t = rec * spec.lr
     u0, theo = theory.ensemble_mode_strength(t, w, modes)  # (K, r), (T, K, r)
-    frames = []
-    r = modes.s.size
-    for source, u in (("simulation", sim), ("theory", theo)):
-        for k in range(spec.seeds):
-            frames.append(pd.DataFrame({
-                "network": "shallow" if depth == 1 else "deep", "seed": k, "source": source,
-                "step": np.repeat(rec, r), "mode": np.tile(np.arange(1, r + 1), rec.size),
-                "time": np.repeat(t, r), "s": np.tile(modes.s, rec.size),
-                "strength": u[:, k].ravel(), "u0": np.tile(u0[k], rec.size),
-                "lr": spec.lr, "init_scale": spec.init_scale}))
+    frames = tables.mode_frames(
+        {"simulation": sim, "theory": theo}, u0, steps=rec, times=t,
+        first={"network": "shallow" if depth == 1 else "deep"}, per_mode={"s": modes.s},
+        last={"lr": spec.lr, "init_scale": spec.init_scale})
     return pd.concat(frames, ignore_index=True)
 
 

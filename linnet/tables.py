@@ -17,7 +17,7 @@ import pandas as pd
 from ._files import atomic_open
 
 __all__ = ["KEY_COLUMNS", "SCHEMAS", "BASE_SEED", "rng_for", "seed_for", "write", "read",
-           "member_frames"]
+           "member_frames", "mode_frames"]
 
 #: Key columns, in order: the default of :func:`write` when a caller names none (those a table
 #: has come first and define its sort order). An analysis names its own (linnet.experiment).
@@ -199,6 +199,60 @@ def member_frames(columns: dict, per_member: dict, *, member: str = "seed", keep
         for name, v in (trailing or {}).items():
             frame[name] = v if np.ndim(v) == 0 else np.asarray(v)[rows]
         frames.append(pd.DataFrame(frame))
+    return frames
+
+
+def mode_frames(curves: dict, u0: np.ndarray, *, steps, times, first: dict | None = None,
+                per_mode: dict | None = None, last: dict | None = None) -> list[pd.DataFrame]:
+    """A long table of mode strengths, one row per (recorded step, mode), one frame per member
+    and source (e.g. simulation and theory).
+
+    Parameters
+    ----------
+    curves : dict
+        Source name → strengths, shape (T, K, r) (step, member, mode).
+    u0 : ndarray, shape (K, r)
+        Each member's initial strengths, repeated in its rows.
+    steps, times : ndarray, shape (T,)
+        The recorded steps and their times (t = step · η).
+    first : dict, optional
+        Columns placed before ``seed`` (scalars, the same in every row).
+    per_mode : dict, optional
+        Name → an array of shape (r,) (one value per mode: s, its level, ...), after ``time``.
+    last : dict, optional
+        Scalar columns placed last.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        K frames per source, columns ``first``, seed, source, step, mode (1-based), time,
+        ``per_mode``, strength, u0, ``last``; :func:`pandas.concat` them into the table.
+
+    Examples
+    --------
+    >>> u = np.array([[[0.1, 0.0]], [[0.9, 0.2]]])  # T = 2 steps, K = 1 member, r = 2 modes
+    >>> frames = mode_frames({"simulation": u}, u[0], steps=np.array([0, 10]),
+    ...                      times=np.array([0.0, 1.0]), per_mode={"s": np.array([1.0, 0.5])})
+    >>> print(pd.concat(frames, ignore_index=True).to_string())
+       seed      source  step  mode  time    s  strength   u0
+    0     0  simulation     0     1   0.0  1.0       0.1  0.1
+    1     0  simulation     0     2   0.0  0.5       0.0  0.0
+    2     0  simulation    10     1   1.0  1.0       0.9  0.1
+    3     0  simulation    10     2   1.0  0.5       0.2  0.0
+    """
+    steps, times, u0 = np.asarray(steps), np.asarray(times), np.asarray(u0)
+    T, (K, r) = steps.size, u0.shape
+    frames = []
+    for source, u in curves.items():
+        u = np.asarray(u)
+        for k in range(K):
+            frame = dict(first or {})
+            frame.update({"seed": k, "source": source, "step": np.repeat(steps, r),
+                          "mode": np.tile(np.arange(1, r + 1), T), "time": np.repeat(times, r)})
+            frame.update({name: np.tile(v, T) for name, v in (per_mode or {}).items()})
+            frame.update({"strength": u[:, k].ravel(), "u0": np.tile(u0[k], T)})
+            frame.update(last or {})
+            frames.append(pd.DataFrame(frame))
     return frames
 
 
